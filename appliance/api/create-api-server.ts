@@ -1,0 +1,97 @@
+import { timingSafeEqual } from 'node:crypto';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import { AllianceError, isAllianceError } from '../errors/index.ts';
+import type { Logger } from '../log/index.ts';
+import { apiErrors } from './errors.ts';
+
+/** The body of every error answer. */
+export const ErrorBody = Type.Object(
+  {
+    error: Type.Object({
+      code: Type.String({ description: 'a stable APL_* code, see docs/errors.md' }),
+      message: Type.String(),
+    }),
+  },
+  { $id: 'ErrorBody' },
+);
+
+export interface ApiServerOptions {
+  readonly log: Logger;
+  /** Bytes; larger bodies get 413 before any handler runs. */
+  readonly bodyLimit: number;
+  readonly https?: { readonly key: Buffer; readonly cert: Buffer } | undefined;
+}
+
+/**
+ * A Fastify instance with the appliance's conventions: JSON errors with APL_*
+ * codes, validation failures as 400 naming the field, no stack trace ever sent,
+ * request logs without secrets. Routes come as plugins.
+ */
+export function createApiServer(options: ApiServerOptions): FastifyInstance {
+  const fastifyOptions: FastifyServerOptions & { https?: { key: Buffer; cert: Buffer } } = {
+    loggerInstance: options.log,
+    bodyLimit: options.bodyLimit,
+    // Our onResponse hook logs requests at debug; Fastify's own per-request lines would be noise.
+    logController: new LogController({ disableRequestLogging: true }),
+    return503OnClosing: true,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+    ...(options.https ? { https: { key: options.https.key, cert: options.https.cert } } : {}),
+  };
+  const app = Fastify(fastifyOptions) as unknown as FastifyInstance;
+  app.addSchema(ErrorBody);
+
+  app.setNotFoundHandler((request, reply) => {
+    void sendError(reply, apiErrors.NOT_FOUND({ method: request.method, url: request.url.split('?')[0] }));
+  });
+
+  app.setErrorHandler((err: Error & { validation?: unknown; validationContext?: string; code?: string; statusCode?: number }, request, reply) => {
+    if (isAllianceError(err)) {
+      if (err.status >= 500) request.log.error({ err, code: err.code }, 'request failed');
+      return sendError(reply, err);
+    }
+    if (err.validation) {
+      return sendError(reply, apiErrors.INVALID_REQUEST({ problem: `${err.validationContext ?? 'request'}${err.message.replace(/^\w+/, '')}` }));
+    }
+    switch (err.code) {
+      case 'FST_ERR_CTP_BODY_TOO_LARGE':
+        return sendError(reply, apiErrors.TOO_LARGE({ limit: options.bodyLimit }));
+      case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+        return sendError(reply, apiErrors.UNSUPPORTED_MEDIA());
+      case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+        return sendError(reply, apiErrors.INVALID_REQUEST({ problem: 'body is not valid JSON' }));
+    }
+    if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
+      return sendError(reply, apiErrors.INVALID_REQUEST({ problem: err.message }));
+    }
+    request.log.error({ err }, 'unhandled error in request');
+    return sendError(reply, apiErrors.INTERNAL({ requestId: String(request.id) }));
+  });
+
+  app.addHook('onResponse', (request, reply, done) => {
+    request.log.debug({ method: request.method, url: request.routeOptions.url ?? request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+    done();
+  });
+  return app;
+}
+
+function sendError(reply: FastifyReply, err: AllianceError): FastifyReply {
+  return reply.code(err.status).type('application/json').send({ error: { code: err.code, message: err.message } });
+}
+
+/**
+ * A preHandler that admits only callers presenting the given bearer token.
+ * Compared in constant time; the token never reaches a log (see log redaction).
+ */
+export function requireBearer(token: () => string) {
+  return async (request: FastifyRequest): Promise<void> => {
+    const header = request.headers.authorization ?? '';
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    const expected = Buffer.from(token());
+    const given = Buffer.from(match?.[1] ?? '');
+    if (expected.length === 0 || given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      throw apiErrors.UNAUTHENTICATED();
+    }
+  };
+}

@@ -1,0 +1,33 @@
+import { join, resolve } from 'node:path';
+
+/** Where everything lives under one data directory. */
+export interface DataDirLayout {
+  readonly root: string;
+  readonly storeFile: string;
+  readonly identityKey: string;
+  readonly identityPub: string;
+  readonly tlsCert: string;
+  readonly tlsKey: string;
+  readonly metricsToken: string;
+  readonly runDir: string;
+  readonly lockFile: string;
+  readonly pidFile: string;
+  readonly controlSocket: string;
+}
+
+export function dataDirLayout(dir: string): DataDirLayout {
+  const root = resolve(dir);
+  return {
+    root,
+    storeFile: join(root, 'store', 'alliance.db'),
+    identityKey: join(root, 'identity', 'node.key'),
+    identityPub: join(root, 'identity', 'node.pub'),
+    tlsCert: join(root, 'tls', 'https.crt'),
+    tlsKey: join(root, 'tls', 'https.key'),
+    metricsToken: join(root, 'secrets', 'metrics.token'),
+    runDir: join(root, 'run'),
+    lockFile: join(root, 'run', 'alliance.lock'),
+    pidFile: join(root, 'run', 'alliance.pid'),
+    controlSocket: join(root, 'run', 'control.sock'),
+  };
+}

@@ -1,0 +1,129 @@
+import { readFileSync } from 'node:fs';
+import { hostname, networkInterfaces } from 'node:os';
+import type { Config } from '../config/index.ts';
+import { dataDirLayout, lockDataDir } from '../data-dir/index.ts';
+import { describeError } from '../errors/index.ts';
+import { loadNodeIdentity, readCertificateFacts } from '../identity/index.ts';
+import type { Logger } from '../log/index.ts';
+import { createMetrics } from '../metrics/index.ts';
+import { openStore } from '../store/index.ts';
+import { overallHealth, Supervisor } from '../supervisor/index.ts';
+import { buildInfo } from '../build-info.ts';
+import { apiService } from './api-service.ts';
+import { controlRoutes } from './control-routes.ts';
+import { requireInitialised } from './initialise.ts';
+import { managementUrls } from './management-urls.ts';
+import { publicRoutes } from './public-routes.ts';
+import type { ApplianceStatus } from './status-schema.ts';
+
+export interface ServeOptions {
+  readonly dataDir: string;
+  readonly config: Config;
+  readonly configFile: string | undefined;
+  readonly log: Logger;
+}
+
+export interface RunningAppliance {
+  readonly status: () => ApplianceStatus;
+  /** Stops services in reverse order, journals the stop, closes the store and releases the data directory. */
+  stop(reason: string): Promise<void>;
+}
+
+const CONTROL_BODY_LIMIT = 64 * 1024;
+const PUBLIC_BODY_LIMIT = 1024 * 1024;
+
+/** Brings the appliance up in this process; resolves once every service has started or settled. */
+export async function serve(options: ServeOptions): Promise<RunningAppliance> {
+  const { config, log } = options;
+  const layout = dataDirLayout(options.dataDir);
+  requireInitialised(layout);
+  const lock = lockDataDir(layout);
+  try {
+    const identity = loadNodeIdentity(layout.identityKey);
+    const certPath = config.http.tls_cert || layout.tlsCert;
+    const keyPath = config.http.tls_key || layout.tlsKey;
+    const cert = readCertificateFacts(certPath);
+    const store = openStore(layout.storeFile, { create: false, nodeId: identity.nodeId });
+    const metricsToken = readFileSync(layout.metricsToken, 'utf8').trim();
+    const startedAt = new Date();
+    const build = buildInfo();
+
+    let supervisor: Supervisor | undefined;
+    const statuses = () => supervisor?.statuses() ?? [];
+    const metrics = createMetrics({
+      labels: { version: build.version, commit: build.commit, node_id: identity.nodeId },
+      serviceStates: statuses,
+      storeWrites: () => store.writes,
+    });
+    const status = (): ApplianceStatus => ({
+      name: config.appliance.name,
+      nodeId: identity.nodeId,
+      health: overallHealth(statuses()),
+      build,
+      pid: process.pid,
+      startedAt: startedAt.toISOString(),
+      uptimeSeconds: Math.round((Date.now() - startedAt.getTime()) / 1000),
+      dataDir: layout.root,
+      configFile: options.configFile ?? null,
+      https: { listen: config.http.listen, port: config.http.port, urls: managementUrls(config.http.listen, config.http.port, networkInterfaces()), fingerprint: cert.fingerprint, notAfter: cert.notAfter },
+      store: { path: store.path, schemaVersion: store.schemaVersion, events: store.events.count() },
+      services: statuses(),
+    });
+
+    supervisor = new Supervisor(
+      [
+        apiService({
+          name: 'control',
+          listen: { path: layout.controlSocket },
+          bodyLimit: CONTROL_BODY_LIMIT,
+          routes: controlRoutes({ status, store, metrics, now: () => new Date() }),
+        }),
+        apiService({
+          name: 'https',
+          listen: { host: config.http.listen, port: config.http.port },
+          https: () => ({ key: readFileSync(keyPath), cert: readFileSync(certPath) }),
+          bodyLimit: PUBLIC_BODY_LIMIT,
+          routes: publicRoutes({ health: () => overallHealth(statuses()), metrics, metricsToken: () => metricsToken }),
+        }),
+      ],
+      {
+        log,
+        policy: { limit: config.supervisor.restart_limit, windowMs: config.supervisor.restart_window_ms, baseDelayMs: 250, maxDelayMs: 30_000 },
+        stopTimeoutMs: config.supervisor.stop_timeout_ms,
+        onChange: (s) => {
+          if (!['running', 'off', 'failed', 'restarting'].includes(s.state)) return;
+          journal(`service.${s.state}`, s.state === 'failed' ? 'error' : s.state === 'restarting' ? 'warning' : 'info', `${s.name} ${s.state}${s.reason ? `: ${s.reason}` : ''}`, { service: s.name });
+        },
+      },
+    );
+
+    function journal(kind: string, severity: 'info' | 'warning' | 'error', message: string, data: Record<string, unknown>): void {
+      try {
+        store.events.record({ source: 'appliance', kind, severity, message, data }, new Date());
+      } catch (err) {
+        log.error({ err: describeError(err), kind }, 'could not journal an event');
+      }
+    }
+
+    journal('appliance.starting', 'info', `alliance ${build.version} starting (pid ${process.pid}, host ${hostname()})`, { pid: process.pid, version: build.version });
+    await supervisor.start();
+    const ready = status();
+    log.info({ health: ready.health, urls: ready.https.urls, fingerprint: cert.fingerprint, socket: layout.controlSocket }, 'appliance ready');
+
+    let stopped = false;
+    return {
+      status,
+      async stop(reason) {
+        if (stopped) return;
+        stopped = true;
+        await supervisor.stop();
+        journal('appliance.stopped', 'info', `alliance stopped: ${reason}`, { reason });
+        store.close();
+        lock.release();
+      },
+    };
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}

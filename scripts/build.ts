@@ -1,0 +1,53 @@
+// Builds dist/alliance: esbuild bundles the TypeScript into one CommonJS file
+// (native addons stay outside, as packages), then @yao-pkg/pkg in SEA mode
+// embeds it, node_modules' native files and Node 24 into one executable.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { build } from 'esbuild';
+
+const root = resolve(import.meta.dirname, '..');
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string; engines: { node: string } };
+
+function gitCommit(): string {
+  try {
+    const commit = execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() !== '';
+    return dirty ? `${commit}-dirty` : commit;
+  } catch {
+    return 'unknown';
+  }
+}
+
+// Native addons must be real files at run time; pkg embeds them from node_modules.
+const NATIVE = ['better-sqlite3'];
+
+const started = Date.now();
+rmSync(join(root, 'build'), { recursive: true, force: true });
+await build({
+  entryPoints: [join(root, 'appliance/main.ts')],
+  outfile: join(root, 'build/alliance.cjs'),
+  bundle: true,
+  platform: 'node',
+  target: 'node24',
+  format: 'cjs',
+  external: NATIVE,
+  sourcemap: 'inline',
+  sourcesContent: false,
+  legalComments: 'none',
+  logLevel: 'warning',
+  define: {
+    __ALLIANCE_BUILD__: JSON.stringify({ version: pkg.version, commit: gitCommit(), builtAt: new Date().toISOString() }),
+  },
+});
+
+mkdirSync(join(root, 'dist'), { recursive: true });
+const nodeTarget = `node${pkg.engines.node}-linux-x64`;
+execFileSync(process.execPath, [join(root, 'node_modules/@yao-pkg/pkg/lib-es5/bin.js'), '.', '--sea', '--targets', nodeTarget, '--output', 'dist/alliance'], {
+  cwd: root,
+  stdio: ['ignore', 'inherit', 'inherit'],
+  // pkg looks for the Node base binary under $HOME/.pkg-cache; scripts/toolchain.sh put it there.
+  env: { ...process.env, HOME: join(root, '.toolchain/pkg-home') },
+});
+const size = statSync(join(root, 'dist/alliance')).size;
+console.log(`built dist/alliance (${(size / 1048576).toFixed(1)} MiB) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
