@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import { AllianceError, isAllianceError } from '../errors/index.ts';
+import { type AllianceError, isAllianceError } from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
 import { apiErrors } from './errors.ts';
 

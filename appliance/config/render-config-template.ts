@@ -10,10 +10,10 @@ export function renderConfigTemplate(defaults: Config): string {
     '# Each key can also be set by an environment variable (ALLIANCE_<SECTION>_<KEY>)',
     '# or a flag (--set section.key=value); flags win over variables, variables over this file.',
   ];
-  for (const [section, schema] of Object.entries(ConfigSchema.properties) as [keyof Config, TObject][]) {
+  for (const [section, schema] of Object.entries<TObject>(ConfigSchema.properties)) {
     lines.push('', `[${section}]`);
-    for (const [key, leaf] of Object.entries(schema.properties) as [string, TSchema][]) {
-      const value = (defaults[section] as Record<string, unknown>)[key];
+    for (const [key, leaf] of Object.entries<TSchema>(schema.properties)) {
+      const value = (defaults[section as keyof Config] as Record<string, unknown>)[key];
       lines.push(`# ${key}: ${describeAllowed(leaf)}`);
       lines.push(`# ${key} = ${leaf[Kind] === 'String' || leaf[Kind] === 'Union' ? JSON.stringify(value) : String(value)}`);
     }

@@ -34,7 +34,8 @@ export async function makeSelfSignedCertificate(certPath: string, keyPath: strin
     notBefore: new Date(options.now.getTime() - 5 * 60_000),
     notAfter,
     signingAlgorithm: algorithm,
-    keys: keys as webcrypto.CryptoKeyPair as Parameters<typeof x509.X509CertificateGenerator.createSelfSigned>[0]['keys'],
+    // x509's typings name the DOM's CryptoKeyPair, which a Node-only lib does not declare.
+    keys: keys as never,
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),

@@ -24,8 +24,8 @@ export function shortNodeId(nodeId: string): string {
 
 export function createNodeIdentity(keyPath: string, pubPath: string): NodeIdentity {
   const { publicKey, privateKey } = generateKeyPairSync('ed25519');
-  writeFileAtomic(keyPath, privateKey.export({ format: 'pem', type: 'pkcs8' }) as string, 0o600);
-  writeFileAtomic(pubPath, publicKey.export({ format: 'pem', type: 'spki' }) as string, 0o644);
+  writeFileAtomic(keyPath, privateKey.export({ format: 'pem', type: 'pkcs8' }), 0o600);
+  writeFileAtomic(pubPath, publicKey.export({ format: 'pem', type: 'spki' }), 0o644);
   return { nodeId: nodeIdOf(publicKey), publicKey, privateKey };
 }
 

@@ -48,8 +48,8 @@ export async function serve(options: ServeOptions): Promise<RunningAppliance> {
     const startedAt = new Date();
     const build = buildInfo();
 
-    let supervisor: Supervisor | undefined;
-    const statuses = () => supervisor?.statuses() ?? [];
+    // The closures below run only once the supervisor exists (at scrape, request or state-change time).
+    const statuses = () => supervisor.statuses();
     const metrics = createMetrics({
       labels: { version: build.version, commit: build.commit, node_id: identity.nodeId },
       serviceStates: statuses,
@@ -70,7 +70,7 @@ export async function serve(options: ServeOptions): Promise<RunningAppliance> {
       services: statuses(),
     });
 
-    supervisor = new Supervisor(
+    const supervisor: Supervisor = new Supervisor(
       [
         apiService({
           name: 'control',
