@@ -1,8 +1,9 @@
 // The `alliance` executable. Only this file reads argv, env and signals, and
 // decides the exit code.
-import { hostname } from 'node:os';
+import { homedir, hostname } from 'node:os';
 import { parseCommandLine, runCommand } from './cli/index.ts';
 import { describeError, isAllianceError } from './errors/index.ts';
+import { checkNativeCache } from './native-cache.ts';
 
 function main(): void {
   const stopRequested = new Promise<string>((resolve) => {
@@ -24,6 +25,8 @@ function main(): void {
   let command;
   try {
     command = parseCommandLine(process.argv.slice(2), process.env);
+    const opensStore = command.command === 'init' || command.command === 'serve';
+    if (opensStore && (process as { pkg?: unknown }).pkg !== undefined) checkNativeCache(process.env, homedir());
   } catch (err) {
     fatal(err);
     return;
