@@ -2,12 +2,12 @@
 // (native addons stay outside, as packages), then @yao-pkg/pkg in SEA mode
 // embeds it, node_modules' native files and Node 24 into one executable.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 
 const root = resolve(import.meta.dirname, '..');
-const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string; engines: { node: string } };
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string; engines: { node: string }; dependencies: Record<string, string> };
 
 function gitCommit(): string {
   try {
@@ -32,8 +32,7 @@ await build({
   target: 'node24',
   format: 'cjs',
   external: NATIVE,
-  sourcemap: 'inline',
-  sourcesContent: false,
+  keepNames: true,
   legalComments: 'none',
   logLevel: 'warning',
   define: {
@@ -41,10 +40,28 @@ await build({
   },
 });
 
+// pkg embeds every package its package.json depends on; everything but the
+// native addons is already inside the bundle, so it gets a manifest naming only those.
+writeFileSync(
+  join(root, 'build/package.json'),
+  JSON.stringify(
+    {
+      name: 'alliance',
+      version: pkg.version,
+      private: true,
+      bin: 'alliance.cjs',
+      dependencies: Object.fromEntries(NATIVE.map((n) => [n, pkg.dependencies[n]])),
+      // better-sqlite3 ships SQLite's C sources and eight platforms' binaries; one binary is used.
+      pkg: { ignore: ['**/better-sqlite3/deps/**', '**/better-sqlite3/src/**', '**/better-sqlite3/prebuilds/!(linux-x64.node)'] },
+    },
+    null,
+    2,
+  ),
+);
 mkdirSync(join(root, 'dist'), { recursive: true });
 const nodeTarget = `node${pkg.engines.node}-linux-x64`;
-execFileSync(process.execPath, [join(root, 'node_modules/@yao-pkg/pkg/lib-es5/bin.js'), '.', '--sea', '--targets', nodeTarget, '--output', 'dist/alliance'], {
-  cwd: root,
+execFileSync(process.execPath, [join(root, 'node_modules/@yao-pkg/pkg/lib-es5/bin.js'), '.', '--sea', '--targets', nodeTarget, '--output', join(root, 'dist/alliance')], {
+  cwd: join(root, 'build'),
   stdio: ['ignore', 'inherit', 'inherit'],
   // pkg looks for the Node base binary under $HOME/.pkg-cache; scripts/toolchain.sh put it there.
   env: { ...process.env, HOME: join(root, '.toolchain/pkg-home') },
