@@ -1,0 +1,130 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { parseCommandLine, type CommandLine } from '../../../appliance/cli/index.ts';
+import { type AllianceError, isAllianceError } from '../../../appliance/errors/index.ts';
+
+type Env = Record<string, string | undefined>;
+
+const base: CommandLine = {
+  command: 'help',
+  args: [],
+  dataDir: './var',
+  configPath: undefined,
+  overrides: [],
+  json: false,
+  options: { limit: undefined, kind: undefined, severity: undefined, key: undefined },
+};
+
+const accepted: Record<string, { argv: string[]; env?: Env; expected: Partial<CommandLine> }> = {
+  'reads a bare command with the defaults': {
+    argv: ['serve'],
+    expected: { command: 'serve' },
+  },
+  'shows help for no command at all': {
+    argv: [],
+    expected: { command: 'help' },
+  },
+  'shows help for --help alone': {
+    argv: ['--help'],
+    expected: { command: 'help' },
+  },
+  'shows help for -h': {
+    argv: ['-h'],
+    expected: { command: 'help' },
+  },
+  'reads `help status` as help about status': {
+    argv: ['help', 'status'],
+    expected: { command: 'help', args: ['status'] },
+  },
+  'reads `status --help` as help about status': {
+    argv: ['status', '--help'],
+    expected: { command: 'help', args: ['status'] },
+  },
+  'takes the data directory from ALLIANCE_DATA_DIR without a flag': {
+    argv: ['status'],
+    env: { ALLIANCE_DATA_DIR: '/srv/alliance' },
+    expected: { command: 'status', dataDir: '/srv/alliance' },
+  },
+  'takes the config path from ALLIANCE_CONFIG without a flag': {
+    argv: ['serve'],
+    env: { ALLIANCE_CONFIG: '/etc/alliance.toml' },
+    expected: { command: 'serve', configPath: '/etc/alliance.toml' },
+  },
+  'ignores an empty ALLIANCE_CONFIG': {
+    argv: ['serve'],
+    env: { ALLIANCE_CONFIG: '' },
+    expected: { command: 'serve', configPath: undefined },
+  },
+  'lets --data-dir win over ALLIANCE_DATA_DIR': {
+    argv: ['status', '--data-dir', '/flag/dir'],
+    env: { ALLIANCE_DATA_DIR: '/env/dir' },
+    expected: { command: 'status', dataDir: '/flag/dir' },
+  },
+  'lets --config win over ALLIANCE_CONFIG': {
+    argv: ['serve', '--config=/flag.toml'],
+    env: { ALLIANCE_CONFIG: '/env.toml' },
+    expected: { command: 'serve', configPath: '/flag.toml' },
+  },
+  'collects repeated --set flags in order': {
+    argv: ['serve', '--set', 'http.port=9443', '--set=log.level=debug'],
+    expected: { command: 'serve', overrides: ['http.port=9443', 'log.level=debug'] },
+  },
+  'accepts options before the command': {
+    argv: ['--data-dir', '/d', 'status', '--json'],
+    expected: { command: 'status', dataDir: '/d', json: true },
+  },
+  'reads the events options': {
+    argv: ['events', '--limit', '5', '--kind', 'service.failed', '--json'],
+    expected: { command: 'events', json: true, options: { limit: '5', kind: 'service.failed', severity: undefined, key: undefined } },
+  },
+  'reads `events add` with its arguments and options': {
+    argv: ['events', 'add', 'operator.note', 'disk swapped', '--severity', 'warning', '--key', 'ticket-42'],
+    expected: { command: 'events', args: ['add', 'operator.note', 'disk swapped'], options: { limit: undefined, kind: undefined, severity: 'warning', key: 'ticket-42' } },
+  },
+  'reads `version --json`': {
+    argv: ['version', '--json'],
+    expected: { command: 'version', json: true },
+  },
+};
+
+for (const [behaviour, { argv, env, expected }] of Object.entries(accepted)) {
+  test(`parseCommandLine() ${behaviour}`, () => {
+    assert.equal(parseCommandLine(argv, env ?? {}), { ...base, ...expected });
+  });
+}
+
+function refusal(fn: () => unknown): AllianceError {
+  try {
+    fn();
+  } catch (err) {
+    if (isAllianceError(err)) return err;
+    throw err;
+  }
+  assert.unreachable('expected an AllianceError');
+  throw new Error('unreachable');
+}
+
+const refused: Record<string, { argv: string[]; env?: Env; problem: RegExp }> = {
+  'refuses an unknown command': { argv: ['start'], problem: /^Unknown command "start"$/ },
+  'refuses an unknown option': { argv: ['status', '--verbose'], problem: /--verbose/ },
+  'refuses an option the command does not take': { argv: ['serve', '--json'], problem: /^`alliance serve` takes no --json$/ },
+  'refuses events options on another command': { argv: ['status', '--limit', '3'], problem: /^`alliance status` takes no --limit$/ },
+  'refuses too many arguments': { argv: ['status', 'now'], problem: /^`alliance status` takes 0 argument\(s\), got 1$/ },
+  'refuses too many arguments to help': { argv: ['help', 'status', 'serve'], problem: /^`alliance help` takes 0 to 1 argument\(s\), got 2$/ },
+  'refuses too many arguments to events': { argv: ['events', 'add', 'k', 'm', 'extra'], problem: /^`alliance events` takes 0 to 3 argument\(s\), got 4$/ },
+  'refuses an empty --data-dir': { argv: ['status', '--data-dir='], problem: /^--data-dir is empty$/ },
+  'refuses --data-dir without a value': { argv: ['status', '--data-dir'], problem: /data-dir/ },
+  'refuses a value given to a boolean option': { argv: ['status', '--json=yes'], problem: /json/ },
+};
+
+for (const [behaviour, { argv, env, problem }] of Object.entries(refused)) {
+  test(`parseCommandLine() ${behaviour} with APL_CLI_USAGE, exit 2`, () => {
+    const err = refusal(() => parseCommandLine(argv, env ?? {}));
+    assert.is(err.code, 'APL_CLI_USAGE');
+    assert.is(err.exitCode, 2);
+    assert.match(String(err.params.problem), problem);
+    assert.match(err.message, /; see `alliance --help`$/);
+  });
+}
+
+test.run();
