@@ -43,10 +43,11 @@ if ! have_version "$NODE_DIR/bin/node" || [ ! -f "$TC/node_modules/npm/package.j
   have_version "$NODE_DIR/bin/node" || { say "node $NODE_VERSION did not install"; exit 1; }
 fi
 
-# pkg's SEA mode looks for the Node base binary in its cache and downloads it
-# when absent (unreachable here). Lay the pinned Node there with the sentinel
-# files pkg checks, so the build never leaves the machine.
-SEA=$TC/pkg-cache/sea
+# pkg's SEA mode looks for the Node base binary in $HOME/.pkg-cache/sea and
+# downloads it when absent (unreachable here). scripts/build.ts runs pkg with
+# HOME=.toolchain/pkg-home; lay the pinned Node there with the sentinel files
+# pkg checks, so the build never leaves the machine.
+SEA=$TC/pkg-home/.pkg-cache/sea
 if [ ! -f "$SEA/node-v$NODE_VERSION-linux-x64/bin/node.ok" ]; then
   say "preparing pkg's SEA cache"
   mkdir -p "$SEA/node-v$NODE_VERSION-linux-x64/bin"
