@@ -3,7 +3,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'build/', '.toolchain/', 'var/', 'eslint.config.js'] },
+  { ignores: ['node_modules/', 'dist/', 'build/', '.toolchain/', 'var/', 'eslint.config.js', 'appliance/bus/native/'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
@@ -16,7 +16,7 @@ export default tseslint.config(
         'error',
         { selector: 'TSParameterProperty', message: 'Declare fields explicitly (erasable syntax only).' },
         { selector: "PropertyDefinition[accessibility='private']", message: 'Use #private fields, not the private keyword.' },
-        { selector: "MethodDefinition[accessibility='private']", message: 'Use #private methods, not the private keyword.' },
+        { selector: "MethodDefinition[accessibility='private'][kind!='constructor']", message: 'Use #private methods, not the private keyword.' },
       ],
       'no-console': ['error', { allow: ['error'] }],
     },

@@ -51,7 +51,10 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
       return sendError(reply, err);
     }
     if (err.validation) {
-      return sendError(reply, apiErrors.INVALID_REQUEST({ problem: `${err.validationContext ?? 'request'}${err.message.replace(/^\w+/, '')}` }));
+      // Ajv's "must NOT have additional properties" leaves out which one; name it.
+      const extra = (err.validation as { keyword?: string; params?: { additionalProperty?: unknown } }[]).find((v) => v.keyword === 'additionalProperties')?.params?.additionalProperty;
+      const problem = `${err.validationContext ?? 'request'}${err.message.replace(/^\w+/, '')}`;
+      return sendError(reply, apiErrors.INVALID_REQUEST({ problem: typeof extra === 'string' ? `${problem} ("${extra}")` : problem }));
     }
     switch (err.code) {
       case 'FST_ERR_CTP_BODY_TOO_LARGE':

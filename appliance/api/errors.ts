@@ -7,5 +7,4 @@ export const apiErrors = defineErrors('API', {
   TOO_LARGE: { status: 413, exit: 1, message: 'Request body is larger than {limit} bytes' },
   UNSUPPORTED_MEDIA: { status: 415, exit: 1, message: 'Unsupported content type: send application/json' },
   INTERNAL: { status: 500, exit: 1, message: 'Internal error (request {requestId}); the appliance log has the details' },
-  UNAVAILABLE: { status: 503, exit: 1, message: 'Service unavailable: {reason}' },
 });

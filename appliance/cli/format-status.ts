@@ -6,7 +6,7 @@ export function formatStatus(s: ApplianceStatus): string {
   const lines = [
     `alliance ${s.name}: running, health ${s.health}`,
     `  node      ${s.nodeId}`,
-    `  version   ${s.build.version} (commit ${s.build.commit}, built ${s.build.builtAt}, node ${s.build.node})`,
+    `  version   ${s.build.version} (${s.build.commit}, built ${s.build.builtAt.slice(0, 16)}, node ${s.build.node})`,
     `  process   pid ${s.pid}, up ${formatDuration(s.uptimeSeconds)}`,
     `  data      ${s.dataDir}${s.configFile ? `, config ${s.configFile}` : ''}`,
     `  https     ${s.https.urls.join('  ')}`,
@@ -14,7 +14,7 @@ export function formatStatus(s: ApplianceStatus): string {
     `            expires ${s.https.notAfter}`,
     `  store     ${s.store.path} (schema v${s.store.schemaVersion}, ${s.store.events} events)`,
     '  services',
-    ...s.services.map((x) => `    ${x.name.padEnd(width)}  ${x.state.padEnd(10)}${x.reason ? `  ${x.reason}` : ''}`),
+    ...s.services.map((x) => `    ${x.name.padEnd(width)}  ${x.reason ? `${x.state.padEnd(10)}  ${x.reason}` : x.state}`),
   ];
   return `${lines.join('\n')}\n`;
 }

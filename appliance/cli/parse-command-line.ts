@@ -69,7 +69,7 @@ export function parseCommandLine(argv: readonly string[], env: Readonly<Record<s
   if (args.length < min || args.length > max) {
     throw cliErrors.USAGE({ problem: `\`alliance ${command}\` takes ${min === max ? min : `${min} to ${max}`} argument(s), got ${args.length}` });
   }
-  const dataDir = values['data-dir'] ?? env.ALLIANCE_DATA_DIR ?? './var';
+  const dataDir = values['data-dir'] ?? (env.ALLIANCE_DATA_DIR || undefined) ?? './var';
   if (dataDir === '') throw cliErrors.USAGE({ problem: '--data-dir is empty' });
   return {
     command,

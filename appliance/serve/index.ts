@@ -1,3 +1,4 @@
+export { controlRoutes, NewEventBody } from './control-routes.ts';
 export { initialise, requireInitialised } from './initialise.ts';
 export type { InitialiseOptions, InitialiseReport } from './initialise.ts';
 export { managementUrls } from './management-urls.ts';

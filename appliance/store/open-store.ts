@@ -88,6 +88,12 @@ function prepare(db: Db, path: string, options: OpenStoreOptions): Store {
   }
   if (version > known) throw storeErrors.TOO_NEW({ path, found: version, known });
 
+  // Refuse another node's store before migrating (and so changing) it.
+  if (options.nodeId !== undefined && version >= 1) {
+    const owner = (db.prepare("SELECT value FROM meta WHERE key = 'node_id'").get() as { value: string } | undefined)?.value;
+    if (owner !== undefined && owner !== options.nodeId) throw storeErrors.WRONG_NODE({ path, storeNode: owner, identityNode: options.nodeId });
+  }
+
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
@@ -97,9 +103,7 @@ function prepare(db: Db, path: string, options: OpenStoreOptions): Store {
 
   const store = new Store(db, path);
   if (options.nodeId !== undefined) {
-    const owner = store.meta.get('node_id');
-    if (owner === undefined) store.meta.set('node_id', options.nodeId);
-    else if (owner !== options.nodeId) throw storeErrors.WRONG_NODE({ path, storeNode: owner, identityNode: options.nodeId });
+    if (store.meta.get('node_id') === undefined) store.meta.set('node_id', options.nodeId);
   }
   return store;
 }

@@ -73,7 +73,14 @@ export class Supervisor {
     const def = this.#defs.get(name)!;
     if (this.#stopping || entry.running) return;
 
-    const waiting = (def.after ?? []).map((dep) => this.#entry(dep).status).filter((s) => s.state !== 'running');
+    const deps = (def.after ?? []).map((dep) => this.#entry(dep).status);
+    // Needing a service that is off on purpose makes this one off on purpose too, not degraded.
+    const offDep = deps.find((s) => s.state === 'off');
+    if (offDep) {
+      this.#set(name, 'off', `needs ${offDep.name}, which is off: ${offDep.reason ?? 'no reason given'}`);
+      return;
+    }
+    const waiting = deps.filter((s) => s.state !== 'running');
     if (waiting.length > 0) {
       this.#set(name, 'blocked', `waits for ${waiting.map((s) => `${s.name} (${s.state})`).join(', ')}`);
       return;
@@ -104,6 +111,11 @@ export class Supervisor {
       await this.#onFailure(name, err, generation);
       return;
     }
+    await this.#startDependents(name);
+  }
+
+  /** Re-evaluates services blocked on `name`: they start if they now can, or say what they wait for. */
+  async #startDependents(name: string): Promise<void> {
     for (const other of this.#order) {
       const dependsOnThis = this.#defs.get(other)?.after?.includes(name) ?? false;
       if (dependsOnThis && this.#entry(other).status.state === 'blocked') await this.#startOne(other);
@@ -121,6 +133,7 @@ export class Supervisor {
     entry.failures = decision.recentFailures;
     if (decision.action === 'give-up') {
       this.#set(name, 'failed', `${describeError(err)} (gave up after ${decision.recentFailures.length} failures; see the log, fix it, restart alliance)`);
+      await this.#startDependents(name); // they stay blocked, now naming the failure
       return;
     }
     this.#set(name, 'restarting', describeError(err));

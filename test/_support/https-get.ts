@@ -1,4 +1,5 @@
 import { request } from 'node:https';
+import type { TLSSocket } from 'node:tls';
 
 export interface HttpsAnswer {
   readonly status: number;
@@ -14,7 +15,7 @@ export interface HttpsAnswer {
 export function httpsGet(url: string, options: { ca: Buffer; headers?: Record<string, string> }): Promise<HttpsAnswer> {
   return new Promise((done, fail) => {
     const req = request(url, { ca: options.ca, headers: options.headers ?? {}, timeout: 10_000 }, (res) => {
-      const peer = (res.socket as import('node:tls').TLSSocket).getPeerCertificate();
+      const peer = (res.socket as TLSSocket).getPeerCertificate();
       let body = '';
       res.on('data', (chunk: Buffer) => (body += chunk.toString()));
       res.on('end', () => done({ status: res.statusCode ?? 0, body, peerFingerprint: peer.fingerprint256 }));

@@ -158,15 +158,29 @@ test('Supervisor leaves a service off with its preflight reason and still report
   assert.is(status('tun').reason, 'needs root for /dev/net/tun');
 });
 
-test('Supervisor blocks a dependent of an off service, naming the dependency', async () => {
+test('Supervisor leaves a dependent of an off service off too, naming why, and health stays ok', async () => {
   const trace: string[] = [];
   const tun = fake('tun', { preflight: () => 'needs root' }, trace);
   const vpn = fake('vpn', { after: ['tun'] }, trace);
   const { supervisor, status } = supervise([vpn, tun]);
   await supervisor.start();
   assert.is(vpn.attempts, 0);
-  assert.is(status('vpn').state, 'blocked');
-  assert.is(status('vpn').reason, 'waits for tun (off)');
+  assert.is(status('vpn').state, 'off');
+  assert.is(status('vpn').reason, 'needs tun, which is off: needs root');
+  assert.is(overallHealth(supervisor.statuses()), 'ok');
+  await supervisor.stop();
+});
+
+test('Supervisor keeps a blocked dependent naming its dependency as failed once it gives up', async () => {
+  const trace: string[] = [];
+  const db = fake('db', { failStarts: Number.POSITIVE_INFINITY }, trace);
+  const api = fake('api', { after: ['db'] }, trace);
+  const { supervisor, status, until } = supervise([api, db], { policy: { ...policy, limit: 1 } });
+  await supervisor.start();
+  await until('db', (s) => s.state === 'failed', 'failed');
+  assert.is(status('api').state, 'blocked');
+  assert.is(status('api').reason, 'waits for db (failed)');
+  assert.is(api.attempts, 0);
   assert.is(overallHealth(supervisor.statuses()), 'degraded');
   await supervisor.stop();
 });

@@ -1,0 +1,343 @@
+import { asNngError, NNG_EAGAIN, NNG_ECANCELED, NngError } from './nng-error.ts';
+import { loadNngNative, type NativeContext, type NativeEndpointOptions, type NativeSocket, type NativeTls, type NngNative, type OptionType } from './nng-native.ts';
+
+export type Protocol = 'req' | 'rep' | 'pub' | 'sub' | 'push' | 'pull' | 'surveyor' | 'respondent' | 'bus' | 'pair1';
+
+export type TlsOptions = NativeTls;
+
+export interface SocketOptions {
+  readonly recvTimeoutMs?: number;
+  readonly sendTimeoutMs?: number;
+  readonly reconnectMinMs?: number;
+  readonly reconnectMaxMs?: number;
+  /** Largest message accepted from a peer, bytes; larger ones drop the connection. 0 = unlimited. */
+  readonly recvMaxSize?: number;
+  /** Messages queued per direction before send waits (back-pressure) or receive stops reading. */
+  readonly sendBuffer?: number;
+  readonly recvBuffer?: number;
+  readonly surveyTimeMs?: number;
+  readonly resendTimeMs?: number;
+  readonly tcpNoDelay?: boolean;
+}
+
+const OPTION_NAMES: Readonly<Record<keyof SocketOptions, readonly [string, OptionType]>> = {
+  recvTimeoutMs: ['recv-timeout', 'ms'],
+  sendTimeoutMs: ['send-timeout', 'ms'],
+  reconnectMinMs: ['reconnect-time-min', 'ms'],
+  reconnectMaxMs: ['reconnect-time-max', 'ms'],
+  recvMaxSize: ['recv-size-max', 'size'],
+  sendBuffer: ['send-buffer', 'int'],
+  recvBuffer: ['recv-buffer', 'int'],
+  surveyTimeMs: ['surveyor:survey-time', 'ms'],
+  resendTimeMs: ['req:resend-time', 'ms'],
+  tcpNoDelay: ['tcp-nodelay', 'bool'],
+};
+
+export interface OperationOptions {
+  /** Milliseconds; undefined uses the socket's timeout, -1 waits forever. */
+  readonly timeoutMs?: number | undefined;
+  readonly signal?: AbortSignal | undefined;
+}
+
+export interface Endpoint {
+  readonly id: number;
+  /** The bound TCP port (useful with port 0), else 0. */
+  readonly port: number;
+  close(): void;
+}
+
+const DEFAULT_TIMEOUT = -2; // NNG_DURATION_DEFAULT: the socket's own timeout
+
+interface Pending {
+  resolve(payload: Buffer | undefined): void;
+  reject(err: unknown): void;
+  action: string;
+}
+
+/**
+ * Completion routing: the addon hands every finished asynchronous operation
+ * back in batches to one dispatcher; operations are keyed by a numeric id.
+ */
+class Completions {
+  readonly native: NngNative;
+  readonly #pending = new Map<number, Pending>();
+  #nextId = 1;
+
+  constructor(native: NngNative) {
+    this.native = native;
+    native.init((ids, results, payloads) => {
+      for (let i = 0; i < ids.length; i += 1) {
+        const op = this.#pending.get(ids[i]!);
+        if (!op) continue;
+        this.#pending.delete(ids[i]!);
+        const rv = results[i]!;
+        if (rv === 0) op.resolve(payloads[i]);
+        else op.reject(new NngError(rv, op.action, native.strerror));
+      }
+    });
+  }
+
+  start(action: string, begin: (id: number) => void, signal: AbortSignal | undefined): Promise<Buffer | undefined> {
+    const id = this.#nextId;
+    this.#nextId = this.#nextId >= 0x7fffffff ? 1 : this.#nextId + 1;
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(abortError(signal));
+        return;
+      }
+      const onAbort = (): void => void this.native.cancel(id);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const done = (): void => signal?.removeEventListener('abort', onAbort);
+      this.#pending.set(id, {
+        action,
+        resolve: (payload) => {
+          done();
+          resolve(payload);
+        },
+        reject: (err) => {
+          done();
+          reject(err instanceof NngError && err.errno === NNG_ECANCELED && signal?.aborted ? abortError(signal) : (err as Error));
+        },
+      });
+      try {
+        begin(id);
+      } catch (err) {
+        this.#pending.delete(id);
+        done();
+        reject(asNngError(err, action, this.native.strerror) as Error);
+      }
+    });
+  }
+
+  get pending(): number {
+    return this.#pending.size;
+  }
+}
+
+let completions: Promise<Completions> | undefined;
+function engine(): Promise<Completions> {
+  completions ??= loadNngNative().then((native) => new Completions(native));
+  return completions;
+}
+
+/** Counters of the binding, for leak checks and the batching figure. */
+export async function nngStats(): Promise<{ outstanding: number; socketsOpen: number; batches: number; completions: number; pendingPromises: number }> {
+  const e = await engine();
+  return { ...e.native.stats(), pendingPromises: e.pending };
+}
+
+function applyOptions(native: NngNative, target: NativeSocket | NativeContext, options: SocketOptions): void {
+  for (const [key, value] of Object.entries(options) as [keyof SocketOptions, number | boolean | undefined][]) {
+    if (value === undefined) continue;
+    const known = OPTION_NAMES[key];
+    if (!known) throw new TypeError(`Cannot set socket option ${String(key)}: unknown option`);
+    native.setOption(target, known[0], known[1], value);
+  }
+}
+
+/** Operations shared by sockets and contexts: async send and receive through nng's aio. */
+abstract class Channel {
+  protected readonly engine: Completions;
+  protected readonly target: NativeSocket | NativeContext;
+
+  protected constructor(engine: Completions, target: NativeSocket | NativeContext) {
+    this.engine = engine;
+    this.target = target;
+  }
+
+  protected sendAsync(data: Uint8Array, options: OperationOptions): Promise<void> {
+    const buf = toBuffer(data);
+    return this.engine
+      .start('send', (id) => this.engine.native.send(this.target, buf, id, options.timeoutMs ?? DEFAULT_TIMEOUT), options.signal)
+      .then(() => undefined);
+  }
+
+  protected recvAsync(options: OperationOptions): Promise<Buffer> {
+    return this.engine
+      .start('receive', (id) => this.engine.native.recv(this.target, id, options.timeoutMs ?? DEFAULT_TIMEOUT), options.signal)
+      .then((payload) => payload ?? Buffer.alloc(0));
+  }
+
+  protected setOptions(options: SocketOptions): void {
+    try {
+      applyOptions(this.engine.native, this.target, options);
+    } catch (err) {
+      throw asNngError(err, 'set option', this.engine.native.strerror);
+    }
+  }
+}
+
+/**
+ * An nng socket. send() and recv() first try nng without blocking on the JS
+ * thread (no round trip through nng's threads when a message can move at once)
+ * and fall back to asynchronous I/O otherwise; order is kept because the fast
+ * path is skipped while asynchronous operations are pending.
+ */
+export class NngSocket extends Channel {
+  readonly protocol: Protocol;
+  readonly #socket: NativeSocket;
+  #closed = false;
+  #pendingSends = 0;
+  #pendingRecvs = 0;
+
+  private constructor(engine: Completions, socket: NativeSocket, protocol: Protocol) {
+    super(engine, socket);
+    this.#socket = socket;
+    this.protocol = protocol;
+  }
+
+  static async open(protocol: Protocol, options: SocketOptions = {}): Promise<NngSocket> {
+    const e = await engine();
+    let native: NativeSocket;
+    try {
+      native = e.native.open(protocol);
+    } catch (err) {
+      throw asNngError(err, `open a ${protocol} socket`, e.native.strerror);
+    }
+    const socket = new NngSocket(e, native, protocol);
+    try {
+      socket.setOptions(options);
+    } catch (err) {
+      socket.close();
+      throw err;
+    }
+    return socket;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  set(options: SocketOptions): void {
+    this.setOptions(options);
+  }
+
+  listen(url: string, options: NativeEndpointOptions = {}): Endpoint {
+    try {
+      const { id, port } = this.engine.native.listen(this.#socket, url, options);
+      return { id, port, close: () => this.engine.native.listenerClose(id) };
+    } catch (err) {
+      throw asNngError(err, `listen on ${url}`, this.engine.native.strerror);
+    }
+  }
+
+  /** Connects in the background and keeps reconnecting; `block` waits for the first connection. */
+  dial(url: string, options: NativeEndpointOptions & { block?: boolean } = {}): Endpoint {
+    try {
+      const id = this.engine.native.dial(this.#socket, url, options);
+      return { id, port: 0, close: () => this.engine.native.dialerClose(id) };
+    } catch (err) {
+      throw asNngError(err, `dial ${url}`, this.engine.native.strerror);
+    }
+  }
+
+  subscribe(prefix: string | Uint8Array = ''): void {
+    this.engine.native.setOption(this.#socket, 'sub:subscribe', 'bytes', toBuffer(prefix));
+  }
+
+  unsubscribe(prefix: string | Uint8Array = ''): void {
+    this.engine.native.setOption(this.#socket, 'sub:unsubscribe', 'bytes', toBuffer(prefix));
+  }
+
+  /** A context: its own request/reply or survey state on this socket, so many can run at once. */
+  context(options: SocketOptions = {}): NngContext {
+    return NngContext.on(this.engine, this.#socket, options);
+  }
+
+  send(data: Uint8Array | string, options: OperationOptions = {}): Promise<void> {
+    const buf = toBuffer(data);
+    if (this.#pendingSends === 0 && options.signal === undefined && !this.#closed) {
+      const rv = this.engine.native.sendNow(this.#socket, buf);
+      if (rv === 0) return Promise.resolve();
+      if (rv !== NNG_EAGAIN) return Promise.reject(new NngError(rv, 'send', this.engine.native.strerror));
+    }
+    this.#pendingSends += 1;
+    return this.sendAsync(buf, options).finally(() => {
+      this.#pendingSends -= 1;
+    });
+  }
+
+  recv(options: OperationOptions = {}): Promise<Buffer> {
+    if (this.#pendingRecvs === 0 && options.signal === undefined && !this.#closed) {
+      const got = this.engine.native.recvNow(this.#socket);
+      if (typeof got !== 'number') return Promise.resolve(got);
+      if (got !== NNG_EAGAIN) return Promise.reject(new NngError(got, 'receive', this.engine.native.strerror));
+    }
+    this.#pendingRecvs += 1;
+    return this.recvAsync(options).finally(() => {
+      this.#pendingRecvs -= 1;
+    });
+  }
+
+  /** Messages until the socket closes. */
+  async *[Symbol.asyncIterator](): AsyncGenerator<Buffer> {
+    while (!this.#closed) {
+      try {
+        yield await this.recv({ timeoutMs: -1 });
+      } catch (err) {
+        if (this.#closed) return;
+        throw err;
+      }
+    }
+  }
+
+  /** Closes the socket; pending operations fail with ECLOSED. Safe to call twice. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.engine.native.close(this.#socket);
+  }
+}
+
+export class NngContext extends Channel {
+  readonly #ctx: NativeContext;
+  #closed = false;
+
+  private constructor(engine: Completions, ctx: NativeContext) {
+    super(engine, ctx);
+    this.#ctx = ctx;
+  }
+
+  static on(engine: Completions, socket: NativeSocket, options: SocketOptions): NngContext {
+    let ctx: NativeContext;
+    try {
+      ctx = engine.native.ctxOpen(socket);
+    } catch (err) {
+      throw asNngError(err, 'open a context', engine.native.strerror);
+    }
+    const context = new NngContext(engine, ctx);
+    context.setOptions(options);
+    return context;
+  }
+
+  send(data: Uint8Array | string, options: OperationOptions = {}): Promise<void> {
+    return this.sendAsync(toBuffer(data), options);
+  }
+
+  recv(options: OperationOptions = {}): Promise<Buffer> {
+    return this.recvAsync(options);
+  }
+
+  set(options: SocketOptions): void {
+    this.setOptions(options);
+  }
+
+  subscribe(prefix: string | Uint8Array = ''): void {
+    this.engine.native.setOption(this.#ctx, 'sub:subscribe', 'bytes', toBuffer(prefix));
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.engine.native.ctxClose(this.#ctx);
+  }
+}
+
+function abortError(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new DOMException('The operation was aborted', 'AbortError');
+}
+
+function toBuffer(data: Uint8Array | string): Buffer {
+  if (typeof data === 'string') return Buffer.from(data);
+  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
