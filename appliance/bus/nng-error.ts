@@ -27,7 +27,8 @@ export class NngError extends Error {
 }
 
 /** Errors thrown by the addon carry `errno`; make them NngErrors. */
-export function asNngError(err: unknown, action: string, describe: (errno: number) => string): unknown {
-  const errno = (err as { errno?: unknown }).errno;
-  return typeof errno === 'number' ? new NngError(errno, action, describe) : err;
+export function asNngError(err: unknown, action: string, describe: (errno: number) => string): Error {
+  const errno = (err as { errno?: unknown } | undefined)?.errno;
+  if (typeof errno === 'number') return new NngError(errno, action, describe);
+  return err instanceof Error ? err : new Error(`Cannot ${action}: ${String(err)}`);
 }

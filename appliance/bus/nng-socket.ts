@@ -104,7 +104,7 @@ class Completions {
       } catch (err) {
         this.#pending.delete(id);
         done();
-        reject(asNngError(err, action, this.native.strerror) as Error);
+        reject(asNngError(err, action, this.native.strerror));
       }
     });
   }
