@@ -21,6 +21,8 @@ export interface MakeCertificateOptions {
   readonly ipAddresses: readonly string[];
   readonly now: Date;
   readonly days: number;
+  /** Default serverAuth; bus peers that dial each other with mutual TLS need both. */
+  readonly usages?: readonly ('serverAuth' | 'clientAuth')[];
 }
 
 /** A self-signed ECDSA P-256 server certificate (browsers and curl accept P-256; not yet Ed25519). */
@@ -39,7 +41,7 @@ export async function makeSelfSignedCertificate(certPath: string, keyPath: strin
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+      new x509.ExtendedKeyUsageExtension((options.usages ?? ['serverAuth']).map((u) => x509.ExtendedKeyUsage[u])),
       new x509.SubjectAlternativeNameExtension([
         ...options.dnsNames.map((value) => ({ type: 'dns' as const, value })),
         ...options.ipAddresses.map((value) => ({ type: 'ip' as const, value })),
