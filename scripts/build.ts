@@ -2,7 +2,7 @@
 // (native addons stay outside, as packages), then @yao-pkg/pkg in SEA mode
 // embeds it, node_modules' native files and Node 24 into one executable.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 
@@ -20,7 +20,7 @@ function gitCommit(): string {
 }
 
 // Native addons must be real files at run time; pkg embeds them from node_modules.
-const NATIVE = ['better-sqlite3'];
+const NATIVE = ['better-sqlite3', 'alliance-nng'];
 
 const started = Date.now();
 rmSync(join(root, 'build'), { recursive: true, force: true });
@@ -32,6 +32,8 @@ await build({
   target: 'node24',
   format: 'cjs',
   external: NATIVE,
+  // import() of a native package must become require(): pkg's virtual file system serves only require.
+  supported: { 'dynamic-import': false },
   keepNames: true,
   legalComments: 'none',
   logLevel: 'warning',
@@ -39,6 +41,13 @@ await build({
     __ALLIANCE_BUILD__: JSON.stringify({ version: pkg.version, commit: gitCommit(), builtAt: new Date().toISOString() }),
   },
 });
+
+// Our addon is a file: dependency, i.e. a symlink in node_modules, whose target
+// pkg records wrongly; a real copy of what it needs at run time sits nearer instead.
+const addon = join(root, 'build/node_modules/alliance-nng');
+for (const file of ['package.json', 'index.cjs', 'build/Release/alliance_nng.node']) {
+  cpSync(join(root, 'appliance/bus/native', file), join(addon, file));
+}
 
 // pkg embeds every package its package.json depends on; everything but the
 // native addons is already inside the bundle, so it gets a manifest naming only those.
@@ -52,7 +61,9 @@ writeFileSync(
       bin: 'alliance.cjs',
       dependencies: Object.fromEntries(NATIVE.map((n) => [n, pkg.dependencies[n]])),
       // better-sqlite3 ships SQLite's C sources and eight platforms' binaries; one binary is used.
-      pkg: { ignore: ['**/better-sqlite3/deps/**', '**/better-sqlite3/src/**', '**/better-sqlite3/prebuilds/!(linux-x64.node)'] },
+      pkg: {
+        ignore: ['**/better-sqlite3/deps/**', '**/better-sqlite3/src/**', '**/better-sqlite3/prebuilds/!(linux-x64.node)'],
+      },
     },
     null,
     2,

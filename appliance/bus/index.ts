@@ -1,3 +1,11 @@
+export { BusClient } from './bus-client.ts';
+export type { BusClientOptions, CallOptions } from './bus-client.ts';
+export { BusServer, defineMethod } from './bus-server.ts';
+export type { BusServerOptions, Method, MethodContext, MethodDefinition } from './bus-server.ts';
+export { decodeEnvelope, DEFAULT_MAX_MESSAGE_BYTES, encodeEnvelope, ENVELOPE_VERSION, frameEvent, TOPIC_PATTERN, unframeEvent } from './envelope.ts';
+export type { Envelope, EventEnvelope, RequestEnvelope, ResponseEnvelope, WireError } from './envelope.ts';
+export { busErrors } from './errors.ts';
+export { EventPublisher, EventSubscriber } from './events.ts';
 export { NNG_ECLOSED, NNG_ETIMEDOUT, NngError } from './nng-error.ts';
 export { NngContext, NngSocket, nngStats } from './nng-socket.ts';
 export type { Endpoint, OperationOptions, Protocol, SocketOptions, TlsOptions } from './nng-socket.ts';

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { cliErrors } from './errors.ts';
 
-export const COMMANDS = ['help', 'version', 'init', 'serve', 'status', 'events'] as const;
+export const COMMANDS = ['help', 'version', 'init', 'serve', 'status', 'events', 'bus'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 export interface CommandLine {
@@ -24,6 +24,13 @@ const OPTIONS = {
   kind: { type: 'string' },
   severity: { type: 'string' },
   key: { type: 'string' },
+  url: { type: 'string' },
+  timeout: { type: 'string' },
+  'idempotency-key': { type: 'string' },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
+  'tls-ca': { type: 'string' },
+  'server-name': { type: 'string' },
 } as const;
 
 /** Options each command takes beyond --data-dir, --config, --set and --help. */
@@ -34,6 +41,7 @@ const ACCEPTS: Readonly<Record<CommandName, readonly string[]>> = {
   serve: [],
   status: ['json'],
   events: ['json', 'limit', 'kind', 'severity', 'key'],
+  bus: ['json', 'url', 'timeout', 'idempotency-key', 'tls-cert', 'tls-key', 'tls-ca', 'server-name'],
 };
 
 const ARITY: Readonly<Record<CommandName, readonly [number, number]>> = {
@@ -43,6 +51,7 @@ const ARITY: Readonly<Record<CommandName, readonly [number, number]>> = {
   serve: [0, 0],
   status: [0, 0],
   events: [0, 3],
+  bus: [1, 8],
 };
 
 /**
@@ -78,7 +87,19 @@ export function parseCommandLine(argv: readonly string[], env: Readonly<Record<s
     configPath: values.config ?? (env.ALLIANCE_CONFIG || undefined),
     overrides: values.set ?? [],
     json: values.json ?? false,
-    options: { limit: values.limit, kind: values.kind, severity: values.severity, key: values.key },
+    options: {
+      limit: values.limit,
+      kind: values.kind,
+      severity: values.severity,
+      key: values.key,
+      url: values.url,
+      timeout: values.timeout,
+      idempotencyKey: values['idempotency-key'],
+      tlsCert: values['tls-cert'],
+      tlsKey: values['tls-key'],
+      tlsCa: values['tls-ca'],
+      serverName: values['server-name'],
+    },
   };
 }
 
@@ -99,6 +120,13 @@ Commands:
   events add KIND MESSAGE
                     record an operator event (--severity info|warning|error, --key K
                     to make a retried call record it once)
+  bus call METHOD [JSON]
+                    call a bus method with JSON parameters and print its result
+                    ('bus call bus.methods' lists them; --timeout MS, --idempotency-key K)
+  bus watch [PREFIX ...]
+                    follow bus events whose topic starts with a prefix (all by default)
+                    Both use the local sockets; --url URL reaches another bus, with
+                    --tls-cert/--tls-key/--tls-ca FILE and --server-name for tls+tcp://
   version           print version, commit, Node version and build time
   help [COMMAND]    this text
 

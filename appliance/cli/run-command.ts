@@ -6,6 +6,7 @@ import { createLogger } from '../log/index.ts';
 import { initialise, serve, type ApplianceStatus } from '../serve/index.ts';
 import type { StoredEvent } from '../store/index.ts';
 import { buildInfo } from '../build-info.ts';
+import { busCall, busWatch } from './bus-commands.ts';
 import { askAppliance } from './control-client.ts';
 import { cliErrors } from './errors.ts';
 import { formatOffline, formatStatus } from './format-status.ts';
@@ -92,6 +93,13 @@ export async function runCommand(cmd: CommandLine, io: CommandIo): Promise<numbe
       const events = (body as { events: StoredEvent[] }).events;
       print(events, events.map((e) => `${e.at}  ${e.severity.padEnd(7)} ${e.kind.padEnd(22)} ${e.message}`).reverse().join('\n') + (events.length > 0 ? '\n' : 'no events\n'));
       return 0;
+    }
+
+    case 'bus': {
+      const sub = cmd.args[0];
+      if (sub === 'call') return busCall(cmd, layout, io.out);
+      if (sub === 'watch') return busWatch(cmd, layout, io.out, io.stopRequested);
+      throw cliErrors.USAGE({ problem: `Unknown bus subcommand "${sub ?? ''}"; use call or watch` });
     }
   }
 }

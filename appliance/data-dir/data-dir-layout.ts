@@ -13,6 +13,8 @@ export interface DataDirLayout {
   readonly lockFile: string;
   readonly pidFile: string;
   readonly controlSocket: string;
+  readonly busSocket: string;
+  readonly eventsSocket: string;
 }
 
 export function dataDirLayout(dir: string): DataDirLayout {
@@ -29,5 +31,7 @@ export function dataDirLayout(dir: string): DataDirLayout {
     lockFile: join(root, 'run', 'alliance.lock'),
     pidFile: join(root, 'run', 'alliance.pid'),
     controlSocket: join(root, 'run', 'control.sock'),
+    busSocket: join(root, 'run', 'bus.sock'),
+    eventsSocket: join(root, 'run', 'events.sock'),
   };
 }

@@ -1,4 +1,6 @@
-export { controlRoutes, NewEventBody } from './control-routes.ts';
+export { controlRoutes } from './control-routes.ts';
+export { createJournal, EventSchema, EventsQuery, NewEventBody } from './journal.ts';
+export type { Journal, NewEventInput } from './journal.ts';
 export { initialise, requireInitialised } from './initialise.ts';
 export type { InitialiseOptions, InitialiseReport } from './initialise.ts';
 export { managementUrls } from './management-urls.ts';

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { hostname, networkInterfaces } from 'node:os';
 import type { Config } from '../config/index.ts';
+import { BusServer, EventPublisher } from '../bus/index.ts';
 import { dataDirLayout, lockDataDir } from '../data-dir/index.ts';
 import { describeError } from '../errors/index.ts';
 import { loadNodeIdentity, readCertificateFacts } from '../identity/index.ts';
@@ -10,8 +11,10 @@ import { openStore } from '../store/index.ts';
 import { overallHealth, Supervisor } from '../supervisor/index.ts';
 import { buildInfo } from '../build-info.ts';
 import { apiService } from './api-service.ts';
+import { applianceMethods } from './bus-methods.ts';
 import { controlRoutes } from './control-routes.ts';
 import { requireInitialised } from './initialise.ts';
+import { createJournal } from './journal.ts';
 import { managementUrls } from './management-urls.ts';
 import { publicRoutes } from './public-routes.ts';
 import type { ApplianceStatus } from './status-schema.ts';
@@ -47,6 +50,12 @@ export async function serve(options: ServeOptions): Promise<RunningAppliance> {
     const metricsToken = readFileSync(layout.metricsToken, 'utf8').trim();
     const startedAt = new Date();
     const build = buildInfo();
+    // Set while the bus service runs; events are announced on it, best effort.
+    let publisher: EventPublisher | undefined;
+    const announce = (topic: string, body: unknown): void => {
+      publisher?.publish(topic, body).catch((err: unknown) => log.debug({ err: describeError(err), topic }, 'event not published'));
+    };
+    const journal = createJournal(store, { now: () => new Date(), onRecorded: (event) => announce(`journal.${event.kind}`, event) });
 
     // The closures below run only once the supervisor exists (at scrape, request or state-change time).
     const statuses = () => supervisor.statuses();
@@ -76,8 +85,34 @@ export async function serve(options: ServeOptions): Promise<RunningAppliance> {
           name: 'control',
           listen: { path: layout.controlSocket },
           bodyLimit: CONTROL_BODY_LIMIT,
-          routes: controlRoutes({ status, store, metrics, now: () => new Date() }),
+          routes: controlRoutes({ status, journal, metrics }),
         }),
+        {
+          name: 'bus',
+          async start() {
+            // Local services and `alliance bus` reach the appliance here; the sockets are 0600 like the control socket.
+            // describe() runs only when bus.methods is called, after `server` exists.
+            const methods = applianceMethods({ status, journal, describe: () => server.describe() });
+            const server: BusServer = await BusServer.open(methods, { log: log.child({ svc: 'bus' }) });
+            const events = await EventPublisher.open();
+            try {
+              server.listen(`ipc://${layout.busSocket}`, { ipcPermissions: 0o600 });
+              events.listen(`ipc://${layout.eventsSocket}`, { ipcPermissions: 0o600 });
+            } catch (err) {
+              events.close();
+              await server.close();
+              throw err;
+            }
+            publisher = events;
+            return {
+              async stop() {
+                publisher = undefined;
+                events.close();
+                await server.close();
+              },
+            };
+          },
+        },
         apiService({
           name: 'https',
           listen: { host: config.http.listen, port: config.http.port },
@@ -91,21 +126,22 @@ export async function serve(options: ServeOptions): Promise<RunningAppliance> {
         policy: { limit: config.supervisor.restart_limit, windowMs: config.supervisor.restart_window_ms, baseDelayMs: 250, maxDelayMs: 30_000 },
         stopTimeoutMs: config.supervisor.stop_timeout_ms,
         onChange: (s) => {
+          announce('service.state', s);
           if (!['running', 'off', 'failed', 'restarting'].includes(s.state)) return;
-          journal(`service.${s.state}`, s.state === 'failed' ? 'error' : s.state === 'restarting' ? 'warning' : 'info', `${s.name} ${s.state}${s.reason ? `: ${s.reason}` : ''}`, { service: s.name });
+          note(`service.${s.state}`, s.state === 'failed' ? 'error' : s.state === 'restarting' ? 'warning' : 'info', `${s.name} ${s.state}${s.reason ? `: ${s.reason}` : ''}`, { service: s.name });
         },
       },
     );
 
-    function journal(kind: string, severity: 'info' | 'warning' | 'error', message: string, data: Record<string, unknown>): void {
+    function note(kind: string, severity: 'info' | 'warning' | 'error', message: string, data: Record<string, unknown>): void {
       try {
-        store.events.record({ source: 'appliance', kind, severity, message, data }, new Date());
+        journal.record({ source: 'appliance', kind, severity, message, data });
       } catch (err) {
         log.error({ err: describeError(err), kind }, 'could not journal an event');
       }
     }
 
-    journal('appliance.starting', 'info', `alliance ${build.version} starting (pid ${process.pid}, host ${hostname()})`, { pid: process.pid, version: build.version });
+    note('appliance.starting', 'info', `alliance ${build.version} starting (pid ${process.pid}, host ${hostname()})`, { pid: process.pid, version: build.version });
     await supervisor.start();
     const ready = status();
     log.info({ health: ready.health, urls: ready.https.urls, fingerprint: cert.fingerprint, socket: layout.controlSocket }, 'appliance ready');
@@ -117,7 +153,7 @@ export async function serve(options: ServeOptions): Promise<RunningAppliance> {
         if (stopped) return;
         stopped = true;
         await supervisor.stop();
-        journal('appliance.stopped', 'info', `alliance stopped: ${reason}`, { reason });
+        note('appliance.stopped', 'info', `alliance stopped: ${reason}`, { reason });
         store.close();
         lock.release();
       },

@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createApiServer, requireBearer } from '../../../appliance/api/index.ts';
 import { createLogger } from '../../../appliance/log/index.ts';
-import { controlRoutes, NewEventBody, type ApplianceStatus } from '../../../appliance/serve/index.ts';
+import { controlRoutes, createJournal, NewEventBody, type ApplianceStatus } from '../../../appliance/serve/index.ts';
 import { openStore, storeErrors, type Store } from '../../../appliance/store/index.ts';
 
 const BODY_LIMIT = 1024;
@@ -199,7 +199,7 @@ const status: ApplianceStatus = {
 async function controlServer(): Promise<{ app: FastifyInstance; store: Store }> {
   const store = openStore(':memory:', { create: true });
   const app = server(64 * 1024);
-  await app.register(controlRoutes({ status: () => status, store, metrics: new Registry(), now: () => new Date('2026-05-06T07:08:09.000Z') }));
+  await app.register(controlRoutes({ status: () => status, journal: createJournal(store, { now: () => new Date('2026-05-06T07:08:09.000Z'), onRecorded: () => undefined }), metrics: new Registry() }));
   return { app, store };
 }
 
