@@ -179,7 +179,10 @@ export class BusServer {
       return { ok: false, error: toWire(busErrors.INVALID_PARAMS({ method: request.method, problem: `${where || 'params'}: ${first?.message.toLowerCase() ?? 'does not match the schema'}` })) };
     }
     try {
-      const result = await compiled.definition.handler(request.params as never, { signal: AbortSignal.timeout(left), deadline: request.deadline, requestId: request.id });
+      const signal = AbortSignal.timeout(left);
+      const result = await compiled.definition.handler(request.params as never, { signal, deadline: request.deadline, requestId: request.id });
+      // The caller has given up by now; an answer after its deadline would contradict what it saw.
+      if (signal.aborted) return { ok: false, error: toWire(busErrors.DEADLINE({ method: request.method, timeoutMs: left })) };
       // Like a response schema: fields the result does not declare never leave.
       return { ok: true, result: Value.Clean(compiled.definition.result, Value.Clone(result)) };
     } catch (err) {

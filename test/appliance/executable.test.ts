@@ -1,5 +1,5 @@
 // The real dist/alliance, as an operator meets it.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
@@ -136,7 +136,7 @@ test('alliance serve answers health, status and metrics, refuses a second instan
     const s = JSON.parse(status.stdout) as { health: string; nodeId: string; https: { fingerprint: string }; services: { name: string; state: string }[]; pid: number };
     assert.is(s.health, 'ok');
     assert.is(s.pid, appliance.child.pid);
-    assert.equal(s.services.map((x) => [x.name, x.state]), [['control', 'running'], ['https', 'running']]);
+    assert.equal(s.services.map((x) => [x.name, x.state]), [['control', 'running'], ['bus', 'running'], ['https', 'running']]);
     assert.is(s.https.fingerprint, health.peerFingerprint, 'status shows the fingerprint of the certificate actually served');
 
     const human = runCli(['status', '--data-dir', dir]);
@@ -173,6 +173,58 @@ test('alliance serve answers health, status and metrics, refuses a second instan
   db.close();
   assert.equal(kinds.slice(-1), ['appliance.stopped']);
   assert.ok(kinds.includes('appliance.starting'));
+});
+
+test('alliance bus call and bus watch reach a running appliance from another process under env -i', async () => {
+  const { dir } = await initialisedDir('bus');
+  const appliance = await startServe(['--data-dir', dir]);
+  const empty = tempDir('bus-empty');
+  const bus = (...args: string[]) => spawnSync(binaryPath(), ['bus', ...args, '--data-dir', dir], { cwd: empty, env: {}, encoding: 'utf8' });
+  try {
+    const status = bus('call', 'appliance.status');
+    assert.is(status.status, 0, status.stderr);
+    const s = JSON.parse(status.stdout) as { pid: number; services: { name: string; state: string }[] };
+    assert.is(s.pid, appliance.child.pid);
+    assert.ok(s.services.some((x) => x.name === 'bus' && x.state === 'running'));
+
+    const methods = JSON.parse(bus('call', 'bus.methods').stdout) as { methods: { name: string }[] };
+    assert.equal(methods.methods.map((m) => m.name).sort(), ['appliance.status', 'bus.methods', 'events.list', 'events.record']);
+
+    const params = JSON.stringify({ kind: 'operator.note', message: 'over the bus', idempotencyKey: 'note-1' });
+    const first = JSON.parse(bus('call', 'events.record', params).stdout) as { event: { id: number }; created: boolean };
+    const again = JSON.parse(bus('call', 'events.record', params).stdout) as { event: { id: number }; created: boolean };
+    assert.is(first.created, true);
+    assert.is(again.created, false);
+    assert.is(again.event.id, first.event.id);
+
+    const bad = bus('call', 'events.record', JSON.stringify({ kind: 'Not A Kind', message: 'x' }));
+    assert.is(bad.status, 1);
+    assert.match(bad.stderr, /Invalid parameters for events\.record: kind: .*\[APL_BUS_INVALID_PARAMS\]/);
+    const notJson = bus('call', 'events.list', '{limit:');
+    assert.is(notJson.status, 2);
+
+    const watch = spawn(binaryPath(), ['bus', 'watch', 'journal.', '--data-dir', dir], { cwd: empty, env: {}, stdio: ['ignore', 'pipe', 'pipe'] });
+    let seen = '';
+    watch.stdout.on('data', (chunk: Buffer) => (seen += chunk.toString()));
+    const watchExit = new Promise<number | null>((done) => watch.on('exit', done));
+    try {
+      // A subscriber misses what is published before it is connected: note until one is seen (bounded).
+      for (let i = 0; i < 50 && !seen.includes('watched note'); i += 1) {
+        assert.is(runCli(['events', 'add', 'operator.note', `watched note ${i}`, '--data-dir', dir]).code, 0);
+        await new Promise((r) => setImmediate(r)); // spawnSync blocked the loop: let the watcher's output in
+      }
+      assert.match(seen, /journal\.operator\.note\s+\{.*"message":"watched note \d+"/);
+    } finally {
+      watch.kill('SIGTERM');
+    }
+    assert.is(await watchExit, 0);
+  } finally {
+    appliance.child.kill('SIGTERM');
+  }
+  assert.is(await appliance.exited, 0);
+  const down = spawnSync(binaryPath(), ['bus', 'call', 'appliance.status', '--data-dir', dir], { cwd: empty, env: {}, encoding: 'utf8' });
+  assert.is(down.status, 1);
+  assert.match(down.stderr, /alliance is not running .*\[APL_CLI_NOT_RUNNING\]/);
 });
 
 test('alliance serve runs as an ordinary user, and says how to fix an unwritable native-addon cache', async () => {
