@@ -12,6 +12,8 @@ export function formatStatus(s: ApplianceStatus): string {
     `  https     ${s.https.urls.join('  ')}`,
     `  cert      SHA-256 ${s.https.fingerprint}`,
     `            expires ${s.https.notAfter}`,
+    `  bus       ${s.bus.socket}${s.bus.listen ? `, ${s.bus.listen}` : ' (local only)'}`,
+    `  bus cert  SHA-256 ${s.bus.fingerprint}`,
     `  store     ${s.store.path} (schema v${s.store.schemaVersion}, ${s.store.events} events)`,
     '  services',
     ...s.services.map((x) => `    ${x.name.padEnd(width)}  ${x.reason ? `${x.state.padEnd(10)}  ${x.reason}` : x.state}`),

@@ -79,7 +79,12 @@ export function resolveConfig(sources: ConfigSources): ResolvedConfig {
       allowed: leaf ? describeAllowed(leaf.schema) : 'see docs/configuration.md',
     });
   }
-  return { config: merged as unknown as Config, origins };
+  const config = merged as unknown as Config;
+  // Every network endpoint authenticates its callers: a bus listener with nobody to trust would admit no one or, worse, be "fixed" by turning checks off.
+  if (config.bus.listen !== '' && config.bus.trusted_peers === '') {
+    throw configErrors.INVALID({ key: 'bus.trusted_peers', value: '""', origin: origins.get('bus.trusted_peers') ?? 'defaults', problem: `bus.listen is ${config.bus.listen} but nobody is trusted to connect`, allowed: 'the path of a PEM file with the peer certificates or CAs to admit' });
+  }
+  return { config, origins };
 }
 
 function applyFileLayer(target: Record<string, unknown>, origins: Map<string, string>, data: unknown, path: string): void {

@@ -32,6 +32,16 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
+    bus: Type.Object(
+      {
+        listen: Type.String({
+          pattern: '^(|tls\\+tcp://\\S+)$',
+          description: 'empty (local sockets only) or a tls+tcp:// address for other machines, e.g. tls+tcp://0.0.0.0:8444',
+        }),
+        trusted_peers: Type.String({ description: 'path to a PEM file of the peer certificates (or CAs) allowed to connect to bus.listen' }),
+      },
+      { additionalProperties: false },
+    ),
     supervisor: Type.Object(
       {
         stop_timeout_ms: Type.Integer({ minimum: 100, maximum: 600_000 }),
@@ -54,6 +64,7 @@ export function defaultConfig(hostname: string): Config {
     appliance: { name: toDnsLabel(hostname) },
     http: { listen: '0.0.0.0', port: 8443, tls_cert: '', tls_key: '' },
     log: { level: 'info' },
+    bus: { listen: '', trusted_peers: '' },
     supervisor: { stop_timeout_ms: 10_000, restart_limit: 5, restart_window_ms: 60_000 },
   };
 }

@@ -8,6 +8,8 @@ export interface DataDirLayout {
   readonly identityPub: string;
   readonly tlsCert: string;
   readonly tlsKey: string;
+  readonly busCert: string;
+  readonly busKey: string;
   readonly metricsToken: string;
   readonly runDir: string;
   readonly lockFile: string;
@@ -26,6 +28,8 @@ export function dataDirLayout(dir: string): DataDirLayout {
     identityPub: join(root, 'identity', 'node.pub'),
     tlsCert: join(root, 'tls', 'https.crt'),
     tlsKey: join(root, 'tls', 'https.key'),
+    busCert: join(root, 'tls', 'bus.crt'),
+    busKey: join(root, 'tls', 'bus.key'),
     metricsToken: join(root, 'secrets', 'metrics.token'),
     runDir: join(root, 'run'),
     lockFile: join(root, 'run', 'alliance.lock'),

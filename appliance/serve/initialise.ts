@@ -49,6 +49,20 @@ export async function initialise(layout: DataDirLayout, options: InitialiseOptio
       });
   note(layout.tlsCert, !hadCert);
 
+  // The bus certificate names the node: peers pin it (or, later, the cluster CA signs one) for tls+tcp.
+  const hadBusCert = existsSync(layout.busCert) && existsSync(layout.busKey);
+  if (!hadBusCert) {
+    await makeSelfSignedCertificate(layout.busCert, layout.busKey, {
+      commonName: identity.nodeId,
+      dnsNames: [...new Set([options.hostname, 'localhost'])],
+      ipAddresses: ['127.0.0.1', '::1'],
+      now: options.now,
+      days: CERT_DAYS,
+      usages: ['serverAuth', 'clientAuth'],
+    });
+  }
+  note(layout.busCert, !hadBusCert);
+
   const hadToken = existsSync(layout.metricsToken);
   if (!hadToken) writeFileAtomic(layout.metricsToken, `${randomBytes(32).toString('base64url')}\n`, 0o600);
   note(layout.metricsToken, !hadToken);
@@ -70,6 +84,6 @@ export async function initialise(layout: DataDirLayout, options: InitialiseOptio
 /** Refuses to serve from a directory that init has not completed, naming what is missing. */
 export function requireInitialised(layout: DataDirLayout): void {
   if (!existsSync(layout.root)) throw dataDirErrors.MISSING({ path: layout.root });
-  const missing = [layout.identityKey, layout.tlsCert, layout.tlsKey, layout.metricsToken, layout.storeFile].filter((p) => !existsSync(p));
+  const missing = [layout.identityKey, layout.tlsCert, layout.tlsKey, layout.busCert, layout.busKey, layout.metricsToken, layout.storeFile].filter((p) => !existsSync(p));
   if (missing.length > 0) throw dataDirErrors.NOT_INITIALISED({ path: layout.root, missing: missing.join(', ') });
 }

@@ -46,6 +46,7 @@ export async function serve(options: ServeOptions): Promise<RunningAppliance> {
     const certPath = config.http.tls_cert || layout.tlsCert;
     const keyPath = config.http.tls_key || layout.tlsKey;
     const cert = readCertificateFacts(certPath);
+    const busCert = readCertificateFacts(layout.busCert);
     const store = openStore(layout.storeFile, { create: false, nodeId: identity.nodeId });
     const metricsToken = readFileSync(layout.metricsToken, 'utf8').trim();
     const startedAt = new Date();
@@ -75,6 +76,7 @@ export async function serve(options: ServeOptions): Promise<RunningAppliance> {
       dataDir: layout.root,
       configFile: options.configFile ?? null,
       https: { listen: config.http.listen, port: config.http.port, urls: managementUrls(config.http.listen, config.http.port, networkInterfaces()), fingerprint: cert.fingerprint, notAfter: cert.notAfter },
+      bus: { socket: `ipc://${layout.busSocket}`, events: `ipc://${layout.eventsSocket}`, listen: config.bus.listen || null, fingerprint: busCert.fingerprint },
       store: { path: store.path, schemaVersion: store.schemaVersion, events: store.events.count() },
       services: statuses(),
     });
@@ -98,6 +100,10 @@ export async function serve(options: ServeOptions): Promise<RunningAppliance> {
             try {
               server.listen(`ipc://${layout.busSocket}`, { ipcPermissions: 0o600 });
               events.listen(`ipc://${layout.eventsSocket}`, { ipcPermissions: 0o600 });
+              if (config.bus.listen !== '') {
+                const tls = { cert: readFileSync(layout.busCert, 'utf8'), key: readFileSync(layout.busKey, 'utf8'), ca: readFileSync(config.bus.trusted_peers, 'utf8'), authMode: 'required' as const };
+                server.listen(config.bus.listen, { tls });
+              }
             } catch (err) {
               events.close();
               await server.close();

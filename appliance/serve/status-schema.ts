@@ -27,6 +27,13 @@ export const ApplianceStatusSchema = Type.Object(
       fingerprint: Type.String(),
       notAfter: Type.String(),
     }),
+    bus: Type.Object({
+      socket: Type.String(),
+      events: Type.String(),
+      /** The tls+tcp address other machines use, or null when the bus is local only. */
+      listen: Type.Union([Type.String(), Type.Null()]),
+      fingerprint: Type.String(),
+    }),
     store: Type.Object({ path: Type.String(), schemaVersion: Type.Integer(), events: Type.Integer() }),
     services: Type.Array(ServiceStatusSchema),
   },

@@ -227,6 +227,32 @@ test('alliance bus call and bus watch reach a running appliance from another pro
   assert.match(down.stderr, /alliance is not running .*\[APL_CLI_NOT_RUNNING\]/);
 });
 
+test('appliances reach each other over tls+tcp with their own bus certificates, and an untrusted one is refused', async () => {
+  const a = await initialisedDir('bus-a');
+  const b = await initialisedDir('bus-b');
+  const c = await initialisedDir('bus-c');
+  const port = await freePort();
+  writeFileSync(join(a.dir, 'alliance.toml'), `[http]\nlisten = "127.0.0.1"\nport = ${a.port}\n[bus]\nlisten = "tls+tcp://127.0.0.1:${port}"\ntrusted_peers = "${join(b.dir, 'tls/bus.crt')}"\n`);
+  const appliance = await startServe(['--data-dir', a.dir]);
+  const callAs = (peer: string) =>
+    runCli(['bus', 'call', 'appliance.status', '--timeout', '1500', '--url', `tls+tcp://127.0.0.1:${port}`, '--tls-cert', join(peer, 'tls/bus.crt'), '--tls-key', join(peer, 'tls/bus.key'), '--tls-ca', join(a.dir, 'tls/bus.crt'), '--server-name', 'localhost']);
+  try {
+    const trusted = callAs(b.dir);
+    assert.is(trusted.code, 0, trusted.stderr);
+    const status = JSON.parse(trusted.stdout) as { nodeId: string; bus: { listen: string; fingerprint: string } };
+    assert.is(status.bus.listen, `tls+tcp://127.0.0.1:${port}`);
+    const own = JSON.parse(runCli(['init', '--data-dir', a.dir, '--json']).stdout) as { nodeId: string };
+    assert.is(status.nodeId, own.nodeId, 'the answer came from appliance A');
+
+    const stranger = callAs(c.dir);
+    assert.is(stranger.code, 1);
+    assert.match(stranger.stderr, /\[APL_BUS_DEADLINE\]/);
+  } finally {
+    appliance.child.kill('SIGTERM');
+  }
+  assert.is(await appliance.exited, 0);
+});
+
 test('alliance serve runs as an ordinary user, and says how to fix an unwritable native-addon cache', async () => {
   const nobody = userInfo({ encoding: 'utf8' }).uid === 0 ? spawnSync('id', ['-u', 'nobody'], { encoding: 'utf8' }) : undefined;
   assert.ok(nobody && nobody.status === 0, 'this test runs as root (as make test does) and needs the user nobody');

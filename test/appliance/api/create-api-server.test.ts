@@ -192,6 +192,7 @@ const status: ApplianceStatus = {
   dataDir: '/var/lib/alliance',
   configFile: null,
   https: { listen: '0.0.0.0', port: 8443, urls: ['https://localhost:8443/'], fingerprint: 'AA', notAfter: '2027-01-01T00:00:00.000Z' },
+  bus: { socket: 'ipc:///tmp/bus.sock', events: 'ipc:///tmp/events.sock', listen: null, fingerprint: 'AB:CD' },
   store: { path: ':memory:', schemaVersion: 1, events: 0 },
   services: [{ name: 'control', state: 'running', since: '2026-01-01T00:00:00.000Z', restarts: 0 }],
 };

@@ -41,6 +41,7 @@ function status(services: ApplianceStatus['services']): ApplianceStatus {
     dataDir: '/var/lib/alliance',
     configFile: '/var/lib/alliance/alliance.toml',
     https: { listen: '0.0.0.0', port: 8443, urls: ['https://192.168.10.20:8443/', 'https://[2001:db8::20]:8443/'], fingerprint, notAfter: '2029-02-24T10:38:00.000Z' },
+    bus: { socket: 'ipc:///var/lib/alliance/run/bus.sock', events: 'ipc:///var/lib/alliance/run/events.sock', listen: null, fingerprint },
     store: { path: '/var/lib/alliance/store/alliance.db', schemaVersion: 1, events: 1_234 },
     services,
   };
@@ -95,15 +96,16 @@ test('formatStatus() leaves out the config file when there is none', () => {
   assert.not.match(text, /config/);
 });
 
-test('formatStatus() keeps lines within 80 characters, except the certificate line', () => {
+test('formatStatus() keeps lines within 80 characters, except the certificate lines', () => {
   const lines = formatStatus(status(services)).split('\n');
-  // A SHA-256 fingerprint is 95 characters on its own, so the cert line cannot
+  // A SHA-256 fingerprint is 95 characters on its own, so the cert lines cannot
   // fit. Not covered: a 'failed' service, whose supervisor reason ("<error>
   // (gave up after N failures; see the log, fix it, restart alliance)") does not fit either.
-  const cert = lines.find((l) => l.startsWith('  cert '))!;
-  assert.is(cert.length, 115);
+  const certs = lines.filter((l) => / cert +SHA-256 /.test(l));
+  assert.equal(certs.map((l) => l.length), [115, 115]);
   assert.ok(lines.includes('  version   0.1.0 (006df8f1a2b3, built 2026-11-22T10:38, node v24.21.0)'));
-  for (const line of lines.filter((l) => l !== cert)) {
+  assert.ok(lines.includes('  bus       ipc:///var/lib/alliance/run/bus.sock (local only)'));
+  for (const line of lines.filter((l) => !certs.includes(l))) {
     assert.ok(line.length <= 80, `${line.length} characters: "${line}"`);
     assert.is(line, line.trimEnd(), 'no trailing spaces');
   }

@@ -163,7 +163,7 @@ const invalid: Record<string, { partial: Partial<ConfigSources>; key: string; va
     key: '(top level)',
     value: '"text"',
     origin: FILE,
-    allowed: /^a table with keys appliance, http, log, supervisor$/,
+    allowed: /^a table with keys appliance, http, log, bus, supervisor$/,
   },
 };
 
@@ -192,7 +192,7 @@ const unknown: Record<string, { partial: Partial<ConfigSources>; key: string; or
     partial: { file: { path: FILE, data: { htpp: { port: 8443 } } } },
     key: 'htpp',
     origin: FILE,
-    allowed: /^appliance, http, log, supervisor$/,
+    allowed: /^appliance, http, log, bus, supervisor$/,
   },
   'refuses an unknown ALLIANCE_ variable and lists the known ones': {
     partial: { env: { ALLIANCE_HTTP_PROT: '8443' } },
@@ -285,6 +285,28 @@ test('defaultConfig() turns any 70-character host name into a valid label of at 
   const hostname = 'x'.repeat(70);
   const name = defaultConfig(hostname).appliance.name;
   assert.is(name, 'x'.repeat(63));
+});
+
+test('resolveConfig() refuses a bus listener with nobody trusted to connect, naming bus.trusted_peers', () => {
+  try {
+    resolveConfig({ defaults: defaultConfig('host'), env: { ALLIANCE_BUS_LISTEN: 'tls+tcp://0.0.0.0:8444' }, overrides: [] });
+    assert.unreachable('accepted');
+  } catch (err) {
+    assert.is((err as { code?: string }).code, 'APL_CONFIG_INVALID');
+    assert.match((err as Error).message, /Invalid config bus\.trusted_peers = "" .*bus\.listen is tls\+tcp:\/\/0\.0\.0\.0:8444 but nobody is trusted to connect/);
+  }
+});
+
+test('resolveConfig() refuses a plain tcp bus listener: every endpoint authenticates its callers', () => {
+  assert.throws(
+    () => resolveConfig({ defaults: defaultConfig('host'), env: {}, overrides: ['bus.listen=tcp://0.0.0.0:8444', 'bus.trusted_peers=/etc/peers.pem'] }),
+    /Invalid config bus\.listen = "tcp:\/\/0\.0\.0\.0:8444" \(from --set\).*allowed: empty \(local sockets only\) or a tls\+tcp:\/\/ address/,
+  );
+});
+
+test('resolveConfig() accepts a tls+tcp bus listener with trusted peers', () => {
+  const { config } = resolveConfig({ defaults: defaultConfig('host'), env: {}, overrides: ['bus.listen=tls+tcp://0.0.0.0:8444', 'bus.trusted_peers=/etc/peers.pem'] });
+  assert.equal(config.bus, { listen: 'tls+tcp://0.0.0.0:8444', trusted_peers: '/etc/peers.pem' });
 });
 
 test.run();
