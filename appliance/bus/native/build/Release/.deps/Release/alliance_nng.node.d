@@ -1,1 +1,0 @@
-cmd_Release/alliance_nng.node := ln -f "Release/obj.target/alliance_nng.node" "Release/alliance_nng.node" 2>/dev/null || (rm -rf "Release/alliance_nng.node" && cp -af "Release/obj.target/alliance_nng.node" "Release/alliance_nng.node")

@@ -1,1 +1,0 @@
-cmd_Release/obj.target/alliance_nng.node := g++ -o Release/obj.target/alliance_nng.node -shared -pthread -rdynamic -m64  -Wl,-soname=alliance_nng.node -Wl,--start-group Release/obj.target/alliance_nng/src/alliance_nng.o -Wl,--end-group -lnng
