@@ -9,6 +9,7 @@ import { BusClient, BusServer, decodeEnvelope, defineMethod, EventPublisher, Eve
 import { defineErrors } from '../../../appliance/errors/index.ts';
 import { makeSelfSignedCertificate } from '../../../appliance/identity/index.ts';
 import { createLogger } from '../../../appliance/log/index.ts';
+import { rejection } from '../../_support/refusal.ts';
 
 const log = createLogger('fatal');
 const testErrors = defineErrors('BUSTEST', { NO_SUCH_THING: { status: 404, exit: 1, message: 'No thing {name}' } });
@@ -72,15 +73,6 @@ async function serving<T>(fn: (client: BusClient, server: BusServer, calls: Retu
     client.close();
     await server.close();
   }
-}
-
-async function rejection(promise: Promise<unknown>): Promise<{ code?: string; message: string }> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as { code?: string; message: string };
-  }
-  throw new Error('expected a rejection');
 }
 
 test('BusClient.call() returns the result, without fields the result schema does not declare', async () => {

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseCommandLine, type CommandLine } from '../../../appliance/cli/index.ts';
-import { type AllianceError, isAllianceError } from '../../../appliance/errors/index.ts';
+import { refusal } from '../../_support/refusal.ts';
 
 type Env = Record<string, string | undefined>;
 
@@ -91,17 +91,6 @@ for (const [behaviour, { argv, env, expected }] of Object.entries(accepted)) {
   test(`parseCommandLine() ${behaviour}`, () => {
     assert.equal(parseCommandLine(argv, env ?? {}), { ...base, ...expected });
   });
-}
-
-function refusal(fn: () => unknown): AllianceError {
-  try {
-    fn();
-  } catch (err) {
-    if (isAllianceError(err)) return err;
-    throw err;
-  }
-  assert.unreachable('expected an AllianceError');
-  throw new Error('unreachable');
 }
 
 const refused: Record<string, { argv: string[]; env?: Env; problem: RegExp }> = {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CONFIG_FILE_NAME, configKeys, defaultConfig, loadConfig, renderConfigTemplate, type LoadConfigOptions } from '../../../appliance/config/index.ts';
-import { type AllianceError, isAllianceError } from '../../../appliance/errors/index.ts';
+import { refusal } from '../../_support/refusal.ts';
 
 let dir = '';
 
@@ -18,17 +18,6 @@ test.after.each(() => {
 
 function options(partial: Partial<LoadConfigOptions> = {}): LoadConfigOptions {
   return { dataDir: dir, env: {}, overrides: [], hostname: 'gateway', ...partial };
-}
-
-function refusal(fn: () => unknown): AllianceError {
-  try {
-    fn();
-  } catch (err) {
-    if (isAllianceError(err)) return err;
-    throw err;
-  }
-  assert.unreachable('expected an AllianceError');
-  throw new Error('unreachable');
 }
 
 /** The template with its `# key = value` lines made live, comments kept. */

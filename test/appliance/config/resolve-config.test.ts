@@ -1,24 +1,13 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { configKeys, defaultConfig, RESERVED_ENV, resolveConfig, type ConfigSources } from '../../../appliance/config/index.ts';
-import { type AllianceError, isAllianceError } from '../../../appliance/errors/index.ts';
+import { refusal } from '../../_support/refusal.ts';
 
 const FILE = '/etc/alliance/alliance.toml';
 const defaults = defaultConfig('gateway');
 
 function sources(partial: Partial<ConfigSources>): ConfigSources {
   return { defaults, env: {}, overrides: [], ...partial };
-}
-
-function refusal(fn: () => unknown): AllianceError {
-  try {
-    fn();
-  } catch (err) {
-    if (isAllianceError(err)) return err;
-    throw err;
-  }
-  assert.unreachable('expected an AllianceError');
-  throw new Error('unreachable');
 }
 
 test('resolveConfig() passes the defaults through unchanged, every key from "defaults"', () => {

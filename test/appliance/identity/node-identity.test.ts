@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { type AllianceError, isAllianceError } from '../../../appliance/errors/index.ts';
 import {
   base32,
   createNodeIdentity,
@@ -16,6 +15,7 @@ import {
   signWith,
   verifySignature,
 } from '../../../appliance/identity/index.ts';
+import { refusal } from '../../_support/refusal.ts';
 
 let dir = '';
 
@@ -26,17 +26,6 @@ test.before.each(() => {
 test.after.each(() => {
   rmSync(dir, { recursive: true, force: true });
 });
-
-function refusal(fn: () => unknown): AllianceError {
-  try {
-    fn();
-  } catch (err) {
-    if (isAllianceError(err)) return err;
-    throw err;
-  }
-  assert.unreachable('expected an AllianceError');
-  throw new Error('unreachable');
-}
 
 const mode = (path: string): number => statSync(path).mode & 0o777;
 

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { type AllianceError, isAllianceError } from '../../../appliance/errors/index.ts';
 import { openStore, type NewEvent, type Store } from '../../../appliance/store/index.ts';
+import { refusal } from '../../_support/refusal.ts';
 
 let store: Store;
 
@@ -17,17 +17,6 @@ const at = (second: number): Date => new Date(Date.UTC(2026, 0, 2, 3, 4, second)
 
 function note(message: string, extra: Partial<NewEvent> = {}): NewEvent {
   return { source: 'operator', kind: 'operator.note', severity: 'info', message, ...extra };
-}
-
-function refusal(fn: () => unknown): AllianceError {
-  try {
-    fn();
-  } catch (err) {
-    if (isAllianceError(err)) return err;
-    throw err;
-  }
-  assert.unreachable('expected an AllianceError');
-  throw new Error('unreachable');
 }
 
 /** Records events of the given kinds in order; returns their ids. */

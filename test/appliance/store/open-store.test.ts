@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { type AllianceError, isAllianceError } from '../../../appliance/errors/index.ts';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, openStore, pendingMigrations, type Migration, type OpenStoreOptions } from '../../../appliance/store/index.ts';
+import { refusal } from '../../_support/refusal.ts';
 
 let dir = '';
 
@@ -17,17 +17,6 @@ test.before.each(() => {
 test.after.each(() => {
   rmSync(dir, { recursive: true, force: true });
 });
-
-function refusal(fn: () => unknown): AllianceError {
-  try {
-    fn();
-  } catch (err) {
-    if (isAllianceError(err)) return err;
-    throw err;
-  }
-  assert.unreachable('expected an AllianceError');
-  throw new Error('unreachable');
-}
 
 /** Reads a store file directly, bypassing openStore. */
 function inspect<T>(path: string, fn: (db: Database.Database) => T): T {
