@@ -5,6 +5,20 @@ import { refusal } from '../../_support/refusal.ts';
 
 type Env = Record<string, string | undefined>;
 
+const noOptions = {
+  limit: undefined,
+  kind: undefined,
+  severity: undefined,
+  key: undefined,
+  url: undefined,
+  timeout: undefined,
+  idempotencyKey: undefined,
+  tlsCert: undefined,
+  tlsKey: undefined,
+  tlsCa: undefined,
+  serverName: undefined,
+};
+
 const base: CommandLine = {
   command: 'help',
   args: [],
@@ -12,7 +26,7 @@ const base: CommandLine = {
   configPath: undefined,
   overrides: [],
   json: false,
-  options: { limit: undefined, kind: undefined, severity: undefined, key: undefined },
+  options: noOptions,
 };
 
 const accepted: Record<string, { argv: string[]; env?: Env; expected: Partial<CommandLine> }> = {
@@ -75,11 +89,23 @@ const accepted: Record<string, { argv: string[]; env?: Env; expected: Partial<Co
   },
   'reads the events options': {
     argv: ['events', '--limit', '5', '--kind', 'service.failed', '--json'],
-    expected: { command: 'events', json: true, options: { limit: '5', kind: 'service.failed', severity: undefined, key: undefined } },
+    expected: { command: 'events', json: true, options: { ...noOptions, limit: '5', kind: 'service.failed' } },
   },
   'reads `events add` with its arguments and options': {
     argv: ['events', 'add', 'operator.note', 'disk swapped', '--severity', 'warning', '--key', 'ticket-42'],
-    expected: { command: 'events', args: ['add', 'operator.note', 'disk swapped'], options: { limit: undefined, kind: undefined, severity: 'warning', key: 'ticket-42' } },
+    expected: { command: 'events', args: ['add', 'operator.note', 'disk swapped'], options: { ...noOptions, severity: 'warning', key: 'ticket-42' } },
+  },
+  'reads `bus call` with its method, parameters and options': {
+    argv: ['bus', 'call', 'events.list', '{"limit":2}', '--timeout', '900', '--idempotency-key', 'k1'],
+    expected: { command: 'bus', args: ['call', 'events.list', '{"limit":2}'], options: { ...noOptions, timeout: '900', idempotencyKey: 'k1' } },
+  },
+  'reads `bus watch` with prefixes and a remote bus over TLS': {
+    argv: ['bus', 'watch', 'service.', 'journal.', '--url', 'tls+tcp://10.0.0.2:8444', '--tls-cert', 'c.pem', '--tls-key', 'k.pem', '--tls-ca', 'ca.pem', '--server-name', 'peer'],
+    expected: {
+      command: 'bus',
+      args: ['watch', 'service.', 'journal.'],
+      options: { ...noOptions, url: 'tls+tcp://10.0.0.2:8444', tlsCert: 'c.pem', tlsKey: 'k.pem', tlsCa: 'ca.pem', serverName: 'peer' },
+    },
   },
   'reads `version --json`': {
     argv: ['version', '--json'],
