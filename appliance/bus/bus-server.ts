@@ -44,6 +44,11 @@ export interface BusServerOptions {
   /** Retried requests (same idempotency key) answered from memory for this long. */
   readonly idempotencyTtlMs?: number;
   readonly idempotencyEntries?: number;
+  /**
+   * Called once per answered request with the method (or "unknown", so a
+   * peer cannot invent label values), "ok" or the error code, and seconds taken.
+   */
+  readonly onAnswer?: (method: string, outcome: string, seconds: number) => void;
 }
 
 interface Compiled {
@@ -71,6 +76,7 @@ export class BusServer {
   readonly #limit: number;
   readonly #ttl: number;
   readonly #maxRemembered: number;
+  readonly #onAnswer: BusServerOptions['onAnswer'];
   readonly #remembered = new Map<string, Remembered>();
   readonly #contexts: NngContext[] = [];
   readonly #workers: Promise<void>[] = [];
@@ -82,6 +88,7 @@ export class BusServer {
     this.#limit = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     this.#ttl = options.idempotencyTtlMs ?? 10 * 60_000;
     this.#maxRemembered = options.idempotencyEntries ?? 4096;
+    this.#onAnswer = options.onAnswer;
     for (const [name, definition] of Object.entries(methods)) {
       this.#methods.set(name, { definition, params: TypeCompiler.Compile(definition.params) });
     }
@@ -137,15 +144,19 @@ export class BusServer {
 
   /** One raw request in, one encoded answer out. Never throws. Exposed for tests. */
   async handle(raw: Uint8Array): Promise<Buffer> {
+    const started = performance.now();
     let request: RequestEnvelope;
     try {
       const envelope = decodeEnvelope(raw, this.#limit);
       if (envelope.t !== 'req') throw busErrors.BAD_ENVELOPE({ problem: `expected a request, got "${envelope.t}"` });
       request = envelope;
     } catch (err) {
-      return this.#encode({ v: 1, t: 'res', id: '', ok: false, error: toWire(err) });
+      const error = toWire(err);
+      this.#onAnswer?.('unknown', error.code, (performance.now() - started) / 1000);
+      return this.#encode({ v: 1, t: 'res', id: '', ok: false, error });
     }
     const outcome = await this.#outcome(request);
+    this.#onAnswer?.(this.#methods.has(request.method) ? request.method : 'unknown', outcome.ok ? 'ok' : outcome.error.code, (performance.now() - started) / 1000);
     return this.#encode(outcome.ok ? { v: 1, t: 'res', id: request.id, ok: true, result: outcome.result } : { v: 1, t: 'res', id: request.id, ok: false, error: outcome.error });
   }
 

@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export interface MetricSources {
   readonly labels: { readonly version: string; readonly commit: string; readonly node_id: string };
@@ -6,8 +6,14 @@ export interface MetricSources {
   readonly storeWrites: () => number;
 }
 
+export interface ApplianceMetrics {
+  readonly registry: Registry;
+  /** One answered bus request: method, "ok" or an error code, seconds. */
+  readonly busAnswered: (method: string, outcome: string, seconds: number) => void;
+}
+
 /** One registry per appliance process (never prom-client's global one), read at scrape time. */
-export function createMetrics(sources: MetricSources): Registry {
+export function createMetrics(sources: MetricSources): ApplianceMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'alliance_' });
 
@@ -36,5 +42,19 @@ export function createMetrics(sources: MetricSources): Registry {
       reportedWrites = now;
     },
   });
-  return registry;
+  const busCalls = new Counter({ name: 'alliance_bus_requests_total', help: 'Bus requests answered, by method and outcome (ok or an APL_ code).', labelNames: ['method', 'outcome'], registers: [registry] });
+  const busSeconds = new Histogram({
+    name: 'alliance_bus_request_seconds',
+    help: 'Time to answer a bus request, by method.',
+    labelNames: ['method'],
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  return {
+    registry,
+    busAnswered(method, outcome, seconds) {
+      busCalls.inc({ method, outcome });
+      busSeconds.observe({ method }, seconds);
+    },
+  };
 }

@@ -1,2 +1,2 @@
 export { createMetrics } from './create-metrics.ts';
-export type { MetricSources } from './create-metrics.ts';
+export type { ApplianceMetrics, MetricSources } from './create-metrics.ts';

@@ -60,7 +60,7 @@ export async function serve(options: ServeOptions): Promise<RunningAppliance> {
 
     // The closures below run only once the supervisor exists (at scrape, request or state-change time).
     const statuses = () => supervisor.statuses();
-    const metrics = createMetrics({
+    const { registry: metrics, busAnswered } = createMetrics({
       labels: { version: build.version, commit: build.commit, node_id: identity.nodeId },
       serviceStates: statuses,
       storeWrites: () => store.writes,
@@ -95,7 +95,7 @@ export async function serve(options: ServeOptions): Promise<RunningAppliance> {
             // Local services and `alliance bus` reach the appliance here; the sockets are 0600 like the control socket.
             // describe() runs only when bus.methods is called, after `server` exists.
             const methods = applianceMethods({ status, journal, describe: () => server.describe() });
-            const server: BusServer = await BusServer.open(methods, { log: log.child({ svc: 'bus' }) });
+            const server: BusServer = await BusServer.open(methods, { log: log.child({ svc: 'bus' }), onAnswer: busAnswered });
             const events = await EventPublisher.open();
             try {
               server.listen(`ipc://${layout.busSocket}`, { ipcPermissions: 0o600 });

@@ -203,6 +203,10 @@ test('alliance bus call and bus watch reach a running appliance from another pro
     const notJson = bus('call', 'events.list', '{limit:');
     assert.is(notJson.status, 2);
 
+    const metrics = await callControl(join(dir, 'run/control.sock'), 'GET', '/metrics');
+    assert.match(String(metrics.body), /alliance_bus_requests_total\{method="events\.record",outcome="ok"\} 2/);
+    assert.match(String(metrics.body), /alliance_bus_requests_total\{method="events\.record",outcome="APL_BUS_INVALID_PARAMS"\} 1/);
+
     const watch = spawn(binaryPath(), ['bus', 'watch', 'journal.', '--data-dir', dir], { cwd: empty, env: {}, stdio: ['ignore', 'pipe', 'pipe'] });
     let seen = '';
     watch.stdout.on('data', (chunk: Buffer) => (seen += chunk.toString()));

@@ -177,6 +177,33 @@ for (const [name, { raw, code }] of Object.entries(answers)) {
   });
 }
 
+test('BusServer reports every answer to onAnswer, with unknown method names collapsed to "unknown"', async () => {
+  const { methods } = fixture();
+  const answered: [string, string][] = [];
+  const server = await BusServer.open(methods, { log, workers: 2, onAnswer: (method, outcome, seconds) => {
+    assert.ok(seconds >= 0 && seconds < 5);
+    answered.push([method, outcome]);
+  } });
+  const address = inproc();
+  server.listen(address);
+  const client = await BusClient.connect(address, { timeoutMs: 2000 });
+  try {
+    await client.call('math.add', { a: 1, b: 1 });
+    await rejection(client.call('math.add', { a: 'x' }));
+    await rejection(client.call('made.up.by.a.peer', {}));
+    await server.handle(Buffer.from('garbage'));
+    assert.equal(answered, [
+      ['math.add', 'ok'],
+      ['math.add', 'APL_BUS_INVALID_PARAMS'],
+      ['unknown', 'APL_BUS_UNKNOWN_METHOD'],
+      ['unknown', 'APL_BUS_BAD_ENVELOPE'],
+    ]);
+  } finally {
+    client.close();
+    await server.close();
+  }
+});
+
 test('BusServer keeps serving after a burst of garbage on the wire', async () => {
   await serving(async (client, server) => {
     for (let i = 0; i < 200; i += 1) await server.handle(Buffer.from([i & 0xff, 0xc1, 0x00]));
