@@ -48,6 +48,11 @@ export interface Endpoint {
 
 const DEFAULT_TIMEOUT = -2; // NNG_DURATION_DEFAULT: the socket's own timeout
 
+// libnng 1.5.2's rep (and respondent, built the same way) forgets whom to answer
+// when a non-blocking send gives up with EAGAIN, so the asynchronous retry fails
+// with ESTATE and the answer is lost. Their sends always go the asynchronous way.
+const REPLY_PROTOCOLS: ReadonlySet<Protocol> = new Set(['rep', 'respondent']);
+
 interface Pending {
   resolve(payload: Buffer | undefined): void;
   reject(err: unknown): void;
@@ -165,6 +170,15 @@ abstract class Channel {
       throw asNngError(err, 'set option', this.engine.native.strerror);
     }
   }
+
+  /** Subscribe and unsubscribe; failures (a closed socket, a protocol without topics) are NngErrors like the rest. */
+  protected setBytes(name: string, value: string | Uint8Array): void {
+    try {
+      this.engine.native.setOption(this.target, name, 'bytes', toBuffer(value));
+    } catch (err) {
+      throw asNngError(err, `set ${name}`, this.engine.native.strerror);
+    }
+  }
 }
 
 /**
@@ -232,11 +246,11 @@ export class NngSocket extends Channel {
   }
 
   subscribe(prefix: string | Uint8Array = ''): void {
-    this.engine.native.setOption(this.#socket, 'sub:subscribe', 'bytes', toBuffer(prefix));
+    this.setBytes('sub:subscribe', prefix);
   }
 
   unsubscribe(prefix: string | Uint8Array = ''): void {
-    this.engine.native.setOption(this.#socket, 'sub:unsubscribe', 'bytes', toBuffer(prefix));
+    this.setBytes('sub:unsubscribe', prefix);
   }
 
   /** A context: its own request/reply or survey state on this socket, so many can run at once. */
@@ -246,7 +260,7 @@ export class NngSocket extends Channel {
 
   send(data: Uint8Array | string, options: OperationOptions = {}): Promise<void> {
     const buf = toBuffer(data);
-    if (this.#pendingSends === 0 && options.signal === undefined && !this.#closed) {
+    if (this.#pendingSends === 0 && options.signal === undefined && !this.#closed && !REPLY_PROTOCOLS.has(this.protocol)) {
       const rv = this.engine.native.sendNow(this.#socket, buf);
       if (rv === 0) return Promise.resolve();
       if (rv !== NNG_EAGAIN) return Promise.reject(new NngError(rv, 'send', this.engine.native.strerror));
@@ -323,7 +337,7 @@ export class NngContext extends Channel {
   }
 
   subscribe(prefix: string | Uint8Array = ''): void {
-    this.engine.native.setOption(this.#ctx, 'sub:subscribe', 'bytes', toBuffer(prefix));
+    this.setBytes('sub:subscribe', prefix);
   }
 
   close(): void {
