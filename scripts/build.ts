@@ -34,7 +34,6 @@ await build({
   external: NATIVE,
   // import() of a native package must become require(): pkg's virtual file system serves only require.
   supported: { 'dynamic-import': false },
-  keepNames: true,
   legalComments: 'none',
   logLevel: 'warning',
   define: {

@@ -54,14 +54,19 @@ const DEFAULT_TIMEOUT = -2; // NNG_DURATION_DEFAULT: the socket's own timeout
 const REPLY_PROTOCOLS: ReadonlySet<Protocol> = new Set(['rep', 'respondent']);
 
 interface Pending {
-  resolve(payload: Buffer | undefined): void;
-  reject(err: unknown): void;
-  action: string;
+  readonly resolve: (payload: Buffer | undefined) => void;
+  readonly reject: (err: Error) => void;
+  readonly action: string;
+  /** Only for operations with an AbortSignal: what to undo when they settle. */
+  readonly signal?: AbortSignal;
+  readonly onAbort?: () => void;
 }
 
 /**
  * Completion routing: the addon hands every finished asynchronous operation
  * back in batches to one dispatcher; operations are keyed by a numeric id.
+ * This is the hot path: no closure or promise per operation beyond the one
+ * returned, unless an AbortSignal asks for more.
  */
 class Completions {
   readonly native: NngNative;
@@ -75,8 +80,10 @@ class Completions {
         const op = this.#pending.get(ids[i]!);
         if (!op) continue;
         this.#pending.delete(ids[i]!);
+        if (op.signal) op.signal.removeEventListener('abort', op.onAbort!);
         const rv = results[i]!;
         if (rv === 0) op.resolve(payloads[i]);
+        else if (rv === NNG_ECANCELED && op.signal?.aborted) op.reject(abortError(op.signal));
         else op.reject(new NngError(rv, op.action, native.strerror));
       }
     });
@@ -90,25 +97,17 @@ class Completions {
         reject(abortError(signal));
         return;
       }
-      const onAbort = (): void => void this.native.cancel(id);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      const done = (): void => signal?.removeEventListener('abort', onAbort);
-      this.#pending.set(id, {
-        action,
-        resolve: (payload) => {
-          done();
-          resolve(payload);
-        },
-        reject: (err) => {
-          done();
-          reject(err instanceof NngError && err.errno === NNG_ECANCELED && signal?.aborted ? abortError(signal) : (err as Error));
-        },
-      });
+      let onAbort: (() => void) | undefined;
+      if (signal) {
+        onAbort = () => void this.native.cancel(id);
+        signal.addEventListener('abort', onAbort, { once: true });
+      }
+      this.#pending.set(id, { resolve, reject, action, signal, onAbort });
       try {
         begin(id);
       } catch (err) {
         this.#pending.delete(id);
-        done();
+        if (signal && onAbort) signal.removeEventListener('abort', onAbort);
         reject(asNngError(err, action, this.native.strerror));
       }
     });
@@ -152,15 +151,13 @@ abstract class Channel {
 
   protected sendAsync(data: Uint8Array, options: OperationOptions): Promise<void> {
     const buf = toBuffer(data);
-    return this.engine
-      .start('send', (id) => this.engine.native.send(this.target, buf, id, options.timeoutMs ?? DEFAULT_TIMEOUT), options.signal)
-      .then(() => undefined);
+    // A send completes with no payload: the promise resolves with undefined.
+    return this.engine.start('send', (id) => this.engine.native.send(this.target, buf, id, options.timeoutMs ?? DEFAULT_TIMEOUT), options.signal) as Promise<void>;
   }
 
   protected recvAsync(options: OperationOptions): Promise<Buffer> {
-    return this.engine
-      .start('receive', (id) => this.engine.native.recv(this.target, id, options.timeoutMs ?? DEFAULT_TIMEOUT), options.signal)
-      .then((payload) => payload ?? Buffer.alloc(0));
+    // A successful receive always carries a Buffer (empty for an empty message).
+    return this.engine.start('receive', (id) => this.engine.native.recv(this.target, id, options.timeoutMs ?? DEFAULT_TIMEOUT), options.signal) as Promise<Buffer>;
   }
 
   protected setOptions(options: SocketOptions): void {
@@ -193,6 +190,13 @@ export class NngSocket extends Channel {
   #closed = false;
   #pendingSends = 0;
   #pendingRecvs = 0;
+  // Bound once: counting settled operations must not cost a closure each.
+  readonly #sendSettled = (): void => {
+    this.#pendingSends -= 1;
+  };
+  readonly #recvSettled = (): void => {
+    this.#pendingRecvs -= 1;
+  };
 
   private constructor(engine: Completions, socket: NativeSocket, protocol: Protocol) {
     super(engine, socket);
@@ -266,9 +270,9 @@ export class NngSocket extends Channel {
       if (rv !== NNG_EAGAIN) return Promise.reject(new NngError(rv, 'send', this.engine.native.strerror));
     }
     this.#pendingSends += 1;
-    return this.sendAsync(buf, options).finally(() => {
-      this.#pendingSends -= 1;
-    });
+    const sending = this.sendAsync(buf, options);
+    sending.then(this.#sendSettled, this.#sendSettled);
+    return sending;
   }
 
   recv(options: OperationOptions = {}): Promise<Buffer> {
@@ -278,9 +282,9 @@ export class NngSocket extends Channel {
       if (got !== NNG_EAGAIN) return Promise.reject(new NngError(got, 'receive', this.engine.native.strerror));
     }
     this.#pendingRecvs += 1;
-    return this.recvAsync(options).finally(() => {
-      this.#pendingRecvs -= 1;
-    });
+    const receiving = this.recvAsync(options);
+    receiving.then(this.#recvSettled, this.#recvSettled);
+    return receiving;
   }
 
   /** Messages until the socket closes. */
@@ -305,11 +309,17 @@ export class NngSocket extends Channel {
 
 export class NngContext extends Channel {
   readonly #ctx: NativeContext;
+  /**
+   * Never read: holding the socket's handle keeps the garbage collector from
+   * finalizing (and so closing) the socket while only its contexts are in use.
+   */
+  readonly #socket: NativeSocket;
   #closed = false;
 
-  private constructor(engine: Completions, ctx: NativeContext) {
+  private constructor(engine: Completions, ctx: NativeContext, socket: NativeSocket) {
     super(engine, ctx);
     this.#ctx = ctx;
+    this.#socket = socket;
   }
 
   static on(engine: Completions, socket: NativeSocket, options: SocketOptions): NngContext {
@@ -319,7 +329,7 @@ export class NngContext extends Channel {
     } catch (err) {
       throw asNngError(err, 'open a context', engine.native.strerror);
     }
-    const context = new NngContext(engine, ctx);
+    const context = new NngContext(engine, ctx, socket);
     context.setOptions(options);
     return context;
   }

@@ -50,6 +50,7 @@ struct op {
 struct sock {
 	sock *     prev, *next;
 	nng_socket s;
+	nng_aio *  fast; // no callback: sendNow/recvNow wait on it with a zero timeout
 	bool       open;
 };
 
@@ -70,6 +71,8 @@ static struct {
 	bool                     closing;
 	sock *                   sockets; // JS thread only
 	int64_t                  sockets_open;
+	op *                     free_ops; // JS thread only: finished operations kept with their aio
+	int                      free_count;
 	uint64_t                 batches, completions; // for the batching figure
 } A;
 
@@ -235,6 +238,26 @@ static void op_free(op *o)
 	free(o);
 }
 
+// Allocating an aio costs libnng a getrandom() call; finished operations keep
+// theirs for the next one (JS thread only).
+#define FREE_OPS_MAX 1024
+
+static void op_recycle(op *o)
+{
+	if (o->msg != NULL) {
+		nng_msg_free(o->msg);
+		o->msg = NULL;
+	}
+	if (A.free_count >= FREE_OPS_MAX || A.closing) {
+		op_free(o);
+		return;
+	}
+	nng_aio_set_msg(o->aio, NULL);
+	o->next    = A.free_ops;
+	A.free_ops = o;
+	A.free_count++;
+}
+
 static void update_ref(napi_env env)
 {
 	bool want = A.outstanding_count > 0;
@@ -284,10 +307,15 @@ static void drain(napi_env env, napi_value dispatcher, void *context, void *data
 				((int32_t *) rvp)[i] = NNG_ENOMEM;
 			}
 		}
-		nng_mtx_lock(A.mtx);
+	}
+	nng_mtx_lock(A.mtx);
+	for (op *o = list; o != NULL; o = o->done_next) {
 		op_unlink_locked(o);
-		nng_mtx_unlock(A.mtx);
-		op_free(o);
+	}
+	nng_mtx_unlock(A.mtx);
+	for (op *o = list, *next; o != NULL; o = next) {
+		next = o->done_next;
+		op_recycle(o);
 	}
 	update_ref(env);
 	argv[0] = ids;
@@ -299,17 +327,26 @@ static void drain(napi_env env, napi_value dispatcher, void *context, void *data
 
 static op *op_start(napi_env env, int32_t id, bool is_recv, int32_t timeout_ms)
 {
-	op *o = calloc(1, sizeof *o);
+	op *o = A.free_ops;
 	int rv;
-	if (o == NULL) {
-		throw_nng(env, NNG_ENOMEM, "operation");
-		return NULL;
+	if (o != NULL) {
+		A.free_ops = o->next;
+		A.free_count--;
+		nng_aio_wait(o->aio); // returns once its last callback has returned
+	} else {
+		if ((o = calloc(1, sizeof *o)) == NULL) {
+			throw_nng(env, NNG_ENOMEM, "operation");
+			return NULL;
+		}
+		if ((rv = nng_aio_alloc(&o->aio, op_cb, o)) != 0) {
+			free(o);
+			throw_nng(env, rv, "aio");
+			return NULL;
+		}
 	}
-	if ((rv = nng_aio_alloc(&o->aio, op_cb, o)) != 0) {
-		free(o);
-		throw_nng(env, rv, "aio");
-		return NULL;
-	}
+	o->prev = o->next = o->done_next = NULL;
+	o->rv                            = 0;
+	o->msg                           = NULL;
 	nng_aio_set_timeout(o->aio, timeout_ms);
 	o->id      = id;
 	o->is_recv = is_recv;
@@ -353,6 +390,18 @@ static void cleanup(void *arg)
 	nng_mtx_lock(A.mtx);
 	A.done_head = A.done_tail = NULL;
 	nng_mtx_unlock(A.mtx);
+	while (A.free_ops != NULL) {
+		op *o      = A.free_ops;
+		A.free_ops = o->next;
+		op_free(o);
+	}
+	A.free_count = 0;
+	for (sock *s = A.sockets; s != NULL; s = s->next) {
+		if (s->fast != NULL) {
+			nng_aio_free(s->fast);
+			s->fast = NULL;
+		}
+	}
 	napi_release_threadsafe_function(A.tsfn, napi_tsfn_abort);
 }
 
@@ -398,14 +447,24 @@ static const struct {
 	{ "pair1", nng_pair1_open },
 };
 
-static void sock_finalize(napi_env env, void *data, void *hint)
+// Closes the socket (pending operations finish with NNG_ECLOSED) and frees its fast-path aio.
+static void sock_shut(sock *s)
 {
-	sock *s = data;
 	if (s->open) {
 		s->open = false;
 		A.sockets_open--;
 		nng_close(s->s);
 	}
+	if (s->fast != NULL) {
+		nng_aio_free(s->fast);
+		s->fast = NULL;
+	}
+}
+
+static void sock_finalize(napi_env env, void *data, void *hint)
+{
+	sock *s = data;
+	sock_shut(s);
 	if (s->prev != NULL) {
 		s->prev->next = s->next;
 	} else {
@@ -439,6 +498,9 @@ static napi_value js_open(napi_env env, napi_callback_info info)
 			break;
 		}
 	}
+	if (rv == 0 && (rv = nng_aio_alloc(&s->fast, NULL, NULL)) != 0) {
+		nng_close(s->s);
+	}
 	if (rv != 0) {
 		free(s);
 		return throw_nng(env, rv, name);
@@ -462,11 +524,7 @@ static napi_value js_close(napi_env env, napi_callback_info info)
 	if (!args(env, info, 1, argv) || (s = tagged(env, argv[0], &SOCK_TAG)) == NULL) {
 		return throw_type(env, "close(socket) needs a socket");
 	}
-	if (s->open) {
-		s->open = false;
-		A.sockets_open--;
-		nng_close(s->s);
-	}
+	sock_shut(s);
 	return NULL;
 }
 
@@ -823,9 +881,18 @@ static napi_value js_send_now(napi_env env, napi_callback_info info)
 	if (!args(env, info, 2, argv) || (s = get_sock(env, argv[0])) == NULL || (m = msg_from(env, argv[1])) == NULL) {
 		return NULL;
 	}
-	if ((rv = nng_sendmsg(s->s, m, NNG_FLAG_NONBLOCK)) != 0) {
-		nng_msg_free(m);
+	// What nng_sendmsg(NNG_FLAG_NONBLOCK) does, on the socket's own aio instead of a new one each time.
+	nng_aio_set_timeout(s->fast, NNG_DURATION_ZERO);
+	nng_aio_set_msg(s->fast, m);
+	nng_send_aio(s->s, s->fast);
+	nng_aio_wait(s->fast);
+	if ((rv = nng_aio_result(s->fast)) != 0) {
+		nng_msg_free(nng_aio_get_msg(s->fast));
+		if (rv == NNG_ETIMEDOUT) {
+			rv = NNG_EAGAIN;
+		}
 	}
+	nng_aio_set_msg(s->fast, NULL);
 	napi_create_int32(env, rv, &out);
 	return out;
 }
@@ -841,10 +908,15 @@ static napi_value js_recv_now(napi_env env, napi_callback_info info)
 	if (!args(env, info, 1, argv) || (s = get_sock(env, argv[0])) == NULL) {
 		return NULL;
 	}
-	if ((rv = nng_recvmsg(s->s, &m, NNG_FLAG_NONBLOCK)) != 0) {
-		napi_create_int32(env, rv, &out);
+	nng_aio_set_timeout(s->fast, NNG_DURATION_ZERO);
+	nng_recv_aio(s->s, s->fast);
+	nng_aio_wait(s->fast);
+	if ((rv = nng_aio_result(s->fast)) != 0) {
+		napi_create_int32(env, rv == NNG_ETIMEDOUT ? NNG_EAGAIN : rv, &out);
 		return out;
 	}
+	m = nng_aio_get_msg(s->fast);
+	nng_aio_set_msg(s->fast, NULL);
 	napi_create_buffer_copy(env, nng_msg_len(m), nng_msg_body(m), &dst, &out);
 	nng_msg_free(m);
 	return out;
