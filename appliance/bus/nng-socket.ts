@@ -330,7 +330,12 @@ export class NngContext extends Channel {
       throw asNngError(err, 'open a context', engine.native.strerror);
     }
     const context = new NngContext(engine, ctx, socket);
-    context.setOptions(options);
+    try {
+      context.setOptions(options);
+    } catch (err) {
+      context.close();
+      throw err;
+    }
     return context;
   }
 
