@@ -141,13 +141,24 @@ static sock *get_sock(napi_env env, napi_value v)
 	return s;
 }
 
-// Returns a malloc'd copy of a string property, NULL if absent; *bad set on a wrong type.
+// A malloc'd copy of a string value; NULL (and *bad set) for anything else.
+static char *str_value(napi_env env, napi_value v, bool *bad)
+{
+	size_t len;
+	char * out;
+	if (napi_get_value_string_utf8(env, v, NULL, 0, &len) != napi_ok || (out = malloc(len + 1)) == NULL) {
+		*bad = true;
+		return NULL;
+	}
+	napi_get_value_string_utf8(env, v, out, len + 1, &len);
+	return out;
+}
+
+// A malloc'd copy of a string property, NULL if absent; *bad set on a wrong type.
 static char *str_prop(napi_env env, napi_value obj, const char *name, bool *bad)
 {
 	napi_value     v;
 	napi_valuetype t;
-	size_t         len;
-	char *         out;
 	if (napi_get_named_property(env, obj, name, &v) != napi_ok || napi_typeof(env, v, &t) != napi_ok) {
 		*bad = true;
 		return NULL;
@@ -155,16 +166,11 @@ static char *str_prop(napi_env env, napi_value obj, const char *name, bool *bad)
 	if (t == napi_undefined || t == napi_null) {
 		return NULL;
 	}
-	if (t != napi_string || napi_get_value_string_utf8(env, v, NULL, 0, &len) != napi_ok) {
+	if (t != napi_string) {
 		*bad = true;
 		return NULL;
 	}
-	if ((out = malloc(len + 1)) == NULL) {
-		*bad = true;
-		return NULL;
-	}
-	napi_get_value_string_utf8(env, v, out, len + 1, &len);
-	return out;
+	return str_value(env, v, bad);
 }
 
 static bool is_object(napi_env env, napi_value v)
@@ -592,13 +598,8 @@ static napi_value js_listen(napi_env env, napi_callback_info info)
 	if (!args(env, info, 3, argv) || (s = get_sock(env, argv[0])) == NULL) {
 		return NULL;
 	}
-	{
-		napi_value holder;
-		napi_create_object(env, &holder);
-		napi_set_named_property(env, holder, "url", argv[1]);
-		if ((url = str_prop(env, holder, "url", &bad)) == NULL) {
-			return throw_type(env, "listen() needs a URL");
-		}
+	if ((url = str_value(env, argv[1], &bad)) == NULL) {
+		return throw_type(env, "listen() needs a URL");
 	}
 	if ((rv = nng_listener_create(&l, s->s, url)) != 0) {
 		free(url);
@@ -656,13 +657,8 @@ static napi_value js_dial(napi_env env, napi_callback_info info)
 	if (!args(env, info, 3, argv) || (s = get_sock(env, argv[0])) == NULL) {
 		return NULL;
 	}
-	{
-		napi_value holder;
-		napi_create_object(env, &holder);
-		napi_set_named_property(env, holder, "url", argv[1]);
-		if ((url = str_prop(env, holder, "url", &bad)) == NULL) {
-			return throw_type(env, "dial() needs a URL");
-		}
+	if ((url = str_value(env, argv[1], &bad)) == NULL) {
+		return throw_type(env, "dial() needs a URL");
 	}
 	if ((rv = nng_dialer_create(&d, s->s, url)) != 0) {
 		free(url);
