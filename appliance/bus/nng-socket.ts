@@ -160,6 +160,19 @@ abstract class Channel {
     return this.engine.start('receive', (id) => this.engine.native.recv(this.target, id, options.timeoutMs ?? DEFAULT_TIMEOUT), options.signal) as Promise<Buffer>;
   }
 
+  abstract close(): void;
+
+  /** Applies options to a channel just opened; on failure it is closed, not leaked. */
+  protected configure(options: SocketOptions): this {
+    try {
+      this.setOptions(options);
+    } catch (err) {
+      this.close();
+      throw err;
+    }
+    return this;
+  }
+
   protected setOptions(options: SocketOptions): void {
     try {
       applyOptions(this.engine.native, this.target, options);
@@ -212,14 +225,7 @@ export class NngSocket extends Channel {
     } catch (err) {
       throw asNngError(err, `open a ${protocol} socket`, e.native.strerror);
     }
-    const socket = new NngSocket(e, native, protocol);
-    try {
-      socket.setOptions(options);
-    } catch (err) {
-      socket.close();
-      throw err;
-    }
-    return socket;
+    return new NngSocket(e, native, protocol).configure(options);
   }
 
   get closed(): boolean {
@@ -329,14 +335,7 @@ export class NngContext extends Channel {
     } catch (err) {
       throw asNngError(err, 'open a context', engine.native.strerror);
     }
-    const context = new NngContext(engine, ctx, socket);
-    try {
-      context.setOptions(options);
-    } catch (err) {
-      context.close();
-      throw err;
-    }
-    return context;
+    return new NngContext(engine, ctx, socket).configure(options);
   }
 
   send(data: Uint8Array | string, options: OperationOptions = {}): Promise<void> {

@@ -141,6 +141,19 @@ static sock *get_sock(napi_env env, napi_value v)
 	return s;
 }
 
+// The socket or the context `v` is; false (with a TypeError thrown) for anything else.
+static bool target_of(napi_env env, napi_value v, sock **s, ctxw **c, const char *what)
+{
+	*c = NULL;
+	if ((*s = tagged(env, v, &SOCK_TAG)) != NULL || (*c = tagged(env, v, &CTX_TAG)) != NULL) {
+		return true;
+	}
+	char msg[64];
+	snprintf(msg, sizeof msg, "%s() needs a socket or a context", what);
+	throw_type(env, msg);
+	return false;
+}
+
 // A malloc'd copy of a string value; NULL (and *bad set) for anything else.
 static char *str_value(napi_env env, napi_value v, bool *bad)
 {
@@ -786,9 +799,8 @@ static napi_value js_set_option(napi_env env, napi_callback_info info)
 	if (!args(env, info, 4, argv)) {
 		return NULL;
 	}
-	s = tagged(env, argv[0], &SOCK_TAG);
-	if (s == NULL && (c = tagged(env, argv[0], &CTX_TAG)) == NULL) {
-		return throw_type(env, "setOption() needs a socket or a context");
+	if (!target_of(env, argv[0], &s, &c, "setOption")) {
+		return NULL;
 	}
 	if ((s != NULL && !s->open) || (c != NULL && !c->open)) {
 		return throw_nng(env, NNG_ECLOSED, "setOption");
@@ -929,9 +941,8 @@ static napi_value js_send(napi_env env, napi_callback_info info)
 	if (!args(env, info, 4, argv)) {
 		return NULL;
 	}
-	s = tagged(env, argv[0], &SOCK_TAG);
-	if (s == NULL && (c = tagged(env, argv[0], &CTX_TAG)) == NULL) {
-		return throw_type(env, "send() needs a socket or a context");
+	if (!target_of(env, argv[0], &s, &c, "send")) {
+		return NULL;
 	}
 	if ((m = msg_from(env, argv[1])) == NULL) {
 		return NULL;
@@ -958,9 +969,8 @@ static napi_value js_recv(napi_env env, napi_callback_info info)
 	if (!args(env, info, 3, argv)) {
 		return NULL;
 	}
-	s = tagged(env, argv[0], &SOCK_TAG);
-	if (s == NULL && (c = tagged(env, argv[0], &CTX_TAG)) == NULL) {
-		return throw_type(env, "recv() needs a socket or a context");
+	if (!target_of(env, argv[0], &s, &c, "recv")) {
+		return NULL;
 	}
 	if ((o = op_start(env, int_arg(env, argv[1], 0), true, int_arg(env, argv[2], NNG_DURATION_DEFAULT))) == NULL) {
 		return NULL;
