@@ -3,7 +3,7 @@ import { CONFIG_FILE_NAME, defaultConfig, loadConfig, renderConfigTemplate } fro
 import { dataDirLayout } from '../data-dir/index.ts';
 import { loadNodeIdentity, readCertificateFacts } from '../identity/index.ts';
 import { createLogger } from '../log/index.ts';
-import { initialise, serve, type ApplianceStatus } from '../serve/index.ts';
+import { armStopWatchdog, initialise, serve, type ApplianceStatus } from '../serve/index.ts';
 import type { StoredEvent } from '../store/index.ts';
 import { buildInfo } from '../build-info.ts';
 import { busCall, busWatch } from './bus-commands.ts';
@@ -57,7 +57,11 @@ export async function runCommand(cmd: CommandLine, io: CommandIo): Promise<numbe
       const appliance = await serve({ dataDir: layout.root, config, configFile: path, log });
       const signal = await io.stopRequested;
       log.info({ signal }, 'stopping');
+      // Each service gets stop_timeout_ms; past a generous multiple, something is stuck where JS cannot act.
+      const limitMs = config.supervisor.stop_timeout_ms * 4;
+      const watchdog = armStopWatchdog(limitMs, `alliance: did not stop within ${limitMs} ms (stuck in native code); killed. Nothing acknowledged is lost.`);
       await appliance.stop(`signal ${signal}`);
+      await watchdog.disarm();
       log.info('stopped');
       return 0;
     }

@@ -8,3 +8,5 @@ export { serve } from './serve.ts';
 export type { RunningAppliance, ServeOptions } from './serve.ts';
 export { ApplianceStatusSchema } from './status-schema.ts';
 export type { ApplianceStatus } from './status-schema.ts';
+export { armStopWatchdog } from './stop-watchdog.ts';
+export type { StopWatchdog } from './stop-watchdog.ts';
