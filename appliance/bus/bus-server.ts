@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { encode } from '@msgpack/msgpack';
 import type { Static, TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { Value } from '@sinclair/typebox/value';
@@ -78,7 +79,6 @@ export class BusServer {
   readonly #maxRemembered: number;
   readonly #onAnswer: BusServerOptions['onAnswer'];
   readonly #remembered = new Map<string, Remembered>();
-  readonly #contexts: NngContext[] = [];
   readonly #workers: Promise<void>[] = [];
   #closed = false;
 
@@ -98,9 +98,7 @@ export class BusServer {
     const socket = await NngSocket.open('rep', { recvMaxSize: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES });
     const server = new BusServer(socket, methods, options);
     for (let i = 0; i < (options.workers ?? 16); i += 1) {
-      const ctx = socket.context();
-      server.#contexts.push(ctx);
-      server.#workers.push(server.#work(ctx));
+      server.#workers.push(server.#work(socket.context()));
     }
     return server;
   }
@@ -168,7 +166,7 @@ export class BusServer {
       this.#remembered.delete(key);
     }
     const memoKey = `${request.method}\u0000${request.key}`;
-    const paramsHash = createHash('sha256').update(encodeEnvelope({ v: 1, t: 'evt', topic: 'x', at: '', body: request.params }, Number.MAX_SAFE_INTEGER)).digest('hex');
+    const paramsHash = createHash('sha256').update(encode(request.params)).digest('hex');
     const seen = this.#remembered.get(memoKey);
     if (seen) {
       if (seen.paramsHash !== paramsHash) return Promise.resolve({ ok: false, error: toWire(busErrors.IDEMPOTENCY_CONFLICT({ key: request.key, method: request.method })) });
@@ -186,8 +184,8 @@ export class BusServer {
     if (left <= 0) return { ok: false, error: toWire(busErrors.DEADLINE({ method: request.method, timeoutMs: 0 })) };
     if (!compiled.params.Check(request.params)) {
       const first = compiled.params.Errors(request.params).First();
-      const where = first?.path ? first.path.split('/').filter(Boolean).join('.') : 'params';
-      return { ok: false, error: toWire(busErrors.INVALID_PARAMS({ method: request.method, problem: `${where || 'params'}: ${first?.message.toLowerCase() ?? 'does not match the schema'}` })) };
+      const where = first?.path.split('/').filter(Boolean).join('.') || 'params';
+      return { ok: false, error: toWire(busErrors.INVALID_PARAMS({ method: request.method, problem: `${where}: ${first?.message.toLowerCase() ?? 'does not match the schema'}` })) };
     }
     try {
       const signal = AbortSignal.timeout(left);

@@ -162,6 +162,11 @@ abstract class Channel {
 
   abstract close(): void;
 
+  /** Changes options of an open socket or context. */
+  set(options: SocketOptions): void {
+    this.setOptions(options);
+  }
+
   /** Applies options to a channel just opened; on failure it is closed, not leaked. */
   protected configure(options: SocketOptions): this {
     try {
@@ -230,10 +235,6 @@ export class NngSocket extends Channel {
 
   get closed(): boolean {
     return this.#closed;
-  }
-
-  set(options: SocketOptions): void {
-    this.setOptions(options);
   }
 
   listen(url: string, options: NativeEndpointOptions = {}): Endpoint {
@@ -344,10 +345,6 @@ export class NngContext extends Channel {
 
   recv(options: OperationOptions = {}): Promise<Buffer> {
     return this.recvAsync(options);
-  }
-
-  set(options: SocketOptions): void {
-    this.setOptions(options);
   }
 
   subscribe(prefix: string | Uint8Array = ''): void {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { hostname, networkInterfaces } from 'node:os';
 import type { Config } from '../config/index.ts';
-import { BusServer, EventPublisher } from '../bus/index.ts';
+import type { EventPublisher } from '../bus/index.ts';
 import { dataDirLayout, lockDataDir } from '../data-dir/index.ts';
 import { describeError } from '../errors/index.ts';
 import { loadNodeIdentity, readCertificateFacts } from '../identity/index.ts';
@@ -11,7 +11,7 @@ import { openStore } from '../store/index.ts';
 import { overallHealth, Supervisor } from '../supervisor/index.ts';
 import { buildInfo } from '../build-info.ts';
 import { apiService } from './api-service.ts';
-import { applianceMethods } from './bus-methods.ts';
+import { busService } from './bus-service.ts';
 import { controlRoutes } from './control-routes.ts';
 import { requireInitialised } from './initialise.ts';
 import { createJournal } from './journal.ts';
@@ -89,36 +89,7 @@ export async function serve(options: ServeOptions): Promise<RunningAppliance> {
           bodyLimit: CONTROL_BODY_LIMIT,
           routes: controlRoutes({ status, journal, metrics }),
         }),
-        {
-          name: 'bus',
-          async start() {
-            // Local services and `alliance bus` reach the appliance here; the sockets are 0600 like the control socket.
-            // describe() runs only when bus.methods is called, after `server` exists.
-            const methods = applianceMethods({ status, journal, describe: () => server.describe() });
-            const server: BusServer = await BusServer.open(methods, { log: log.child({ svc: 'bus' }), onAnswer: busAnswered });
-            const events = await EventPublisher.open();
-            try {
-              server.listen(`ipc://${layout.busSocket}`, { ipcPermissions: 0o600 });
-              events.listen(`ipc://${layout.eventsSocket}`, { ipcPermissions: 0o600 });
-              if (config.bus.listen !== '') {
-                const tls = { cert: readFileSync(layout.busCert, 'utf8'), key: readFileSync(layout.busKey, 'utf8'), ca: readFileSync(config.bus.trusted_peers, 'utf8'), authMode: 'required' as const };
-                server.listen(config.bus.listen, { tls });
-              }
-            } catch (err) {
-              events.close();
-              await server.close();
-              throw err;
-            }
-            publisher = events;
-            return {
-              async stop() {
-                publisher = undefined;
-                events.close();
-                await server.close();
-              },
-            };
-          },
-        },
+        busService({ layout, config, log, status, journal, onAnswer: busAnswered, onPublisher: (p) => (publisher = p) }),
         apiService({
           name: 'https',
           listen: { host: config.http.listen, port: config.http.port },

@@ -598,7 +598,27 @@ static int tls_from(napi_env env, napi_value obj, nng_tls_mode mode, nng_tls_con
 	return rv;
 }
 
-// listen(socket, url, { tls?, ipcPermissions? }) -> { id, port }
+// A number property of an options object: true and *out set when present.
+static bool num_prop(napi_env env, napi_value obj, const char *name, int32_t *out)
+{
+	napi_value     v;
+	napi_valuetype t;
+	return napi_get_named_property(env, obj, name, &v) == napi_ok && napi_typeof(env, v, &t) == napi_ok && t == napi_number &&
+	    napi_get_value_int32(env, v, out) == napi_ok;
+}
+
+// The `tls` property of an options object as a config: 0 and *cfg NULL when there is none.
+static int tls_prop(napi_env env, napi_value obj, nng_tls_mode mode, nng_tls_config **cfg)
+{
+	napi_value tls;
+	*cfg = NULL;
+	if (napi_get_named_property(env, obj, "tls", &tls) != napi_ok || !is_object(env, tls)) {
+		return 0;
+	}
+	return tls_from(env, tls, mode, cfg);
+}
+
+// listen(socket, url, { tls?, ipcPermissions?, recvMaxSize? }) -> { id, port }
 static napi_value js_listen(napi_env env, napi_callback_info info)
 {
 	napi_value     argv[3], result, v;
@@ -620,23 +640,16 @@ static napi_value js_listen(napi_env env, napi_callback_info info)
 	}
 	free(url);
 	if (is_object(env, argv[2])) {
-		napi_value tls, perm;
-		napi_valuetype t;
-		napi_get_named_property(env, argv[2], "tls", &tls);
-		if (is_object(env, tls)) {
-			if ((rv = tls_from(env, tls, NNG_TLS_MODE_SERVER, &cfg)) == 0) {
-				rv = nng_listener_set_ptr(l, NNG_OPT_TLS_CONFIG, cfg);
-				nng_tls_config_free(cfg); // the listener holds its own reference
-			}
+		int32_t n;
+		if ((rv = tls_prop(env, argv[2], NNG_TLS_MODE_SERVER, &cfg)) == 0 && cfg != NULL) {
+			rv = nng_listener_set_ptr(l, NNG_OPT_TLS_CONFIG, cfg);
+			nng_tls_config_free(cfg); // the listener holds its own reference
 		}
-		napi_get_named_property(env, argv[2], "ipcPermissions", &perm);
-		if (rv == 0 && napi_typeof(env, perm, &t) == napi_ok && t == napi_number) {
-			rv = nng_listener_set_int(l, NNG_OPT_IPC_PERMISSIONS, int_arg(env, perm, 0600));
+		if (rv == 0 && num_prop(env, argv[2], "ipcPermissions", &n)) {
+			rv = nng_listener_set_int(l, NNG_OPT_IPC_PERMISSIONS, n);
 		}
-		napi_value maxsz;
-		napi_get_named_property(env, argv[2], "recvMaxSize", &maxsz);
-		if (rv == 0 && napi_typeof(env, maxsz, &t) == napi_ok && t == napi_number) {
-			rv = nng_listener_set_size(l, NNG_OPT_RECVMAXSZ, (size_t) int_arg(env, maxsz, 0));
+		if (rv == 0 && num_prop(env, argv[2], "recvMaxSize", &n)) {
+			rv = nng_listener_set_size(l, NNG_OPT_RECVMAXSZ, (size_t) n);
 		}
 	}
 	if (rv == 0) {
@@ -679,20 +692,16 @@ static napi_value js_dial(napi_env env, napi_callback_info info)
 	}
 	free(url);
 	if (is_object(env, argv[2])) {
-		napi_value tls, blk, maxsz;
-		napi_valuetype t;
-		napi_get_named_property(env, argv[2], "tls", &tls);
-		if (is_object(env, tls)) {
-			if ((rv = tls_from(env, tls, NNG_TLS_MODE_CLIENT, &cfg)) == 0) {
-				rv = nng_dialer_set_ptr(d, NNG_OPT_TLS_CONFIG, cfg);
-				nng_tls_config_free(cfg);
-			}
+		napi_value blk;
+		int32_t    n;
+		if ((rv = tls_prop(env, argv[2], NNG_TLS_MODE_CLIENT, &cfg)) == 0 && cfg != NULL) {
+			rv = nng_dialer_set_ptr(d, NNG_OPT_TLS_CONFIG, cfg);
+			nng_tls_config_free(cfg); // the dialer holds its own reference
 		}
 		napi_get_named_property(env, argv[2], "block", &blk);
 		napi_get_value_bool(env, blk, &block);
-		napi_get_named_property(env, argv[2], "recvMaxSize", &maxsz);
-		if (rv == 0 && napi_typeof(env, maxsz, &t) == napi_ok && t == napi_number) {
-			rv = nng_dialer_set_size(d, NNG_OPT_RECVMAXSZ, (size_t) int_arg(env, maxsz, 0));
+		if (rv == 0 && num_prop(env, argv[2], "recvMaxSize", &n)) {
+			rv = nng_dialer_set_size(d, NNG_OPT_RECVMAXSZ, (size_t) n);
 		}
 	}
 	if (rv == 0) {

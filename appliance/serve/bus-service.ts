@@ -1,0 +1,58 @@
+import { readFileSync } from 'node:fs';
+import type { Config } from '../config/index.ts';
+import type { DataDirLayout } from '../data-dir/index.ts';
+import { BusServer, EventPublisher } from '../bus/index.ts';
+import type { Logger } from '../log/index.ts';
+import type { ServiceDefinition } from '../supervisor/index.ts';
+import { applianceMethods } from './bus-methods.ts';
+import type { Journal } from './journal.ts';
+import type { ApplianceStatus } from './status-schema.ts';
+
+export interface BusServiceOptions {
+  readonly layout: DataDirLayout;
+  readonly config: Config;
+  readonly log: Logger;
+  readonly status: () => ApplianceStatus;
+  readonly journal: Journal;
+  readonly onAnswer: (method: string, outcome: string, seconds: number) => void;
+  /** Told the event publisher while the service runs, and undefined once it stops. */
+  readonly onPublisher: (publisher: EventPublisher | undefined) => void;
+}
+
+/**
+ * The appliance's bus: methods and events on local ipc sockets (0600, like the
+ * control socket), and on tls+tcp for the peers in bus.trusted_peers when
+ * bus.listen is set.
+ */
+export function busService(options: BusServiceOptions): ServiceDefinition {
+  const { layout, config } = options;
+  return {
+    name: 'bus',
+    async start() {
+      // describe() runs only when bus.methods is called, after `server` exists.
+      const methods = applianceMethods({ status: options.status, journal: options.journal, describe: () => server.describe() });
+      const server: BusServer = await BusServer.open(methods, { log: options.log.child({ svc: 'bus' }), onAnswer: options.onAnswer });
+      const events = await EventPublisher.open();
+      try {
+        server.listen(`ipc://${layout.busSocket}`, { ipcPermissions: 0o600 });
+        events.listen(`ipc://${layout.eventsSocket}`, { ipcPermissions: 0o600 });
+        if (config.bus.listen !== '') {
+          const tls = { cert: readFileSync(layout.busCert, 'utf8'), key: readFileSync(layout.busKey, 'utf8'), ca: readFileSync(config.bus.trusted_peers, 'utf8'), authMode: 'required' as const };
+          server.listen(config.bus.listen, { tls });
+        }
+      } catch (err) {
+        events.close();
+        await server.close();
+        throw err;
+      }
+      options.onPublisher(events);
+      return {
+        async stop() {
+          options.onPublisher(undefined);
+          events.close();
+          await server.close();
+        },
+      };
+    },
+  };
+}
