@@ -174,6 +174,10 @@ export class BusServer {
     }
     const outcome = this.#run(request);
     this.#remembered.set(memoKey, { paramsHash, outcome, at: now });
+    // Only a success is worth repeating: after a failure (a missed deadline, say) a retry must run again.
+    void outcome.then((result) => {
+      if (!result.ok && this.#remembered.get(memoKey)?.outcome === outcome) this.#remembered.delete(memoKey);
+    });
     return outcome;
   }
 

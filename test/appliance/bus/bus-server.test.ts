@@ -17,7 +17,7 @@ let url = 0;
 const inproc = (): string => `inproc://bus-server-test-${process.pid}-${++url}`;
 
 function fixture() {
-  const calls = { add: 0, slow: 0, aborted: 0 };
+  const calls = { add: 0, slow: 0, aborted: 0, slowOnce: 0 };
   const methods = {
     'math.add': defineMethod({
       description: 'a + b',
@@ -42,6 +42,17 @@ function fixture() {
       result: Type.Object({}),
       handler: () => {
         throw new Error('database password is hunter2');
+      },
+    }),
+    'thing.slowOnce': defineMethod({
+      description: 'misses its first deadline, answers after that',
+      params: Type.Object({}),
+      result: Type.Object({ attempt: Type.Integer() }),
+      handler: (_p, ctx) => {
+        calls.slowOnce += 1;
+        const attempt = calls.slowOnce;
+        if (attempt > 1) return { attempt };
+        return new Promise((resolve) => ctx.signal.addEventListener('abort', () => resolve({ attempt })));
       },
     }),
     'thing.slow': defineMethod({
@@ -141,6 +152,16 @@ test('BusClient.call() with the same idempotency key runs the handler once and a
     assert.is(calls.add, 1);
     const conflict = await rejection(client.call('math.add', { a: 5, b: 5 }, { idempotencyKey: 'once' }));
     assert.is(conflict.code, 'APL_BUS_IDEMPOTENCY_CONFLICT');
+  });
+});
+
+test('BusClient.call() retried with the same idempotency key after a missed deadline runs again and answers', async () => {
+  await serving(async (client, _server, calls) => {
+    const missed = await rejection(client.call('thing.slowOnce', {}, { idempotencyKey: 'retry-me', timeoutMs: 150 }));
+    assert.is(missed.code, 'APL_BUS_DEADLINE');
+    assert.equal(await client.call('thing.slowOnce', {}, { idempotencyKey: 'retry-me', timeoutMs: 2000 }), { attempt: 2 });
+    assert.equal(await client.call('thing.slowOnce', {}, { idempotencyKey: 'retry-me', timeoutMs: 2000 }), { attempt: 2 }, 'the success is what repeats');
+    assert.is(calls.slowOnce, 2);
   });
 });
 
