@@ -25,7 +25,7 @@ setup: ## install the pinned toolchain, Debian packages and npm packages
 	@bash scripts/toolchain.sh
 	@$(MAKE) --no-print-directory node_modules/.installed
 
-node_modules/.installed: package.json package-lock.json
+node_modules/.installed: package.json package-lock.json .toolchain/nng/.stamp
 	$(NPM) ci --no-audit --no-fund --loglevel=error
 	@touch $@
 

@@ -55,3 +55,6 @@ if [ ! -f "$SEA/node-v$NODE_VERSION-linux-x64/bin/node.ok" ]; then
   tar -czf "$SEA/node-v$NODE_VERSION-linux-x64.tar.gz" -C "$SEA" "node-v$NODE_VERSION-linux-x64"
   touch "$SEA/node-v$NODE_VERSION-linux-x64.tar.gz.ok" "$SEA/node-v$NODE_VERSION-linux-x64/bin/node.ok"
 fi
+
+# The libnng the bus addon links statically (see scripts/nng.sh).
+bash scripts/nng.sh

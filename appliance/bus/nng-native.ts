@@ -43,14 +43,14 @@ let loading: Promise<NngNative> | undefined;
 
 /**
  * The addon, loaded on first use so that commands without messaging never need
- * libnng. esbuild turns this import into a literal require, which pkg embeds.
+ * it or mbedtls. esbuild turns this import into a literal require, which pkg embeds.
  */
 export function loadNngNative(): Promise<NngNative> {
   loading ??= import('alliance-nng').then(
     (mod) => mod.default as NngNative,
     (err: unknown) => {
       loading = undefined;
-      throw new Error(`Cannot load the nng binding: ${(err as Error).message}; the appliance needs libnng1 (apt-get install libnng1)`, { cause: err });
+      throw new Error(`Cannot load the nng binding: ${(err as Error).message}; the binding needs Debian's mbedtls (apt-get install libmbedtls14)`, { cause: err });
     },
   );
   return loading;

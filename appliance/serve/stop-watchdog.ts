@@ -5,8 +5,9 @@ export interface StopWatchdog {
 }
 
 // Runs on its own thread with its own event loop, so its timer fires even while
-// the main thread is stuck in native code (libnng 1.5.2 can block in
-// nng_close() for ever). Acknowledged writes are already synced; SIGKILL loses none.
+// the main thread is stuck in native code (a libnng deadlock in nng_close(),
+// like the one we patched, would be one). Acknowledged writes are already synced;
+// SIGKILL loses none.
 const WATCHDOG_SOURCE = `
 const { workerData } = require('node:worker_threads');
 setTimeout(() => {

@@ -306,20 +306,12 @@ report('storm', { results, after: await nngStats() });
     },
   ));
 
-// Debian 12's libnng 1.5.2 can deadlock here: nng_close() waits for the socket's pipes,
-// and the reaper that removes them waits forever on a pipe operation that was prepared
-// but never started (upstream nanomsg/nng#1543). A plain C program shows the same hang,
-// so it is libnng's; in this binding nng_close() runs on the JS thread, so the whole
-// event loop stops with it. This test fails until libnng is replaced by a fixed one.
-// KNOWN FAILURE, skipped on purpose: libnng 1.5.2 (Debian 12's only version) can
-// block for ever in nng_close() while the peer is still sending: its pipe reaper
-// waits on a task that never starts (upstream nanomsg/nng#1543 and #1813; a fix
-// was merged and backed out; reproduced here in plain C, without Node). The
-// binding calls nng_close() on the JS thread, so this hangs the process in most
-// runs. Closing on another thread was tried and dropped: it raced with env
-// teardown (a crash at exit in the threadsafe-function callback). Un-skip when
-// libnng is fixed (e.g. a PIC build of a newer nng inside the addon).
-test.skip('NngSocket.close() returns while the peer is still sending and receiving', () =>
+// Unpatched libnng 1.5.2 deadlocks here within a few rounds: a transport resubmits
+// a partial read after its pipe was closed, libnng drops that operation without a
+// callback, and nng_close() waits for the pipe for ever (nanomsg/nng#1543). Our
+// patch (appliance/bus/native/nng-patches/) completes such an operation with
+// NNG_ECLOSED. nng_close() runs on the JS thread, so a hang stops the whole child.
+test('NngSocket.close() returns while the peer is still sending and receiving', () =>
   withScript(
     'close-under-traffic',
     `
