@@ -1,0 +1,119 @@
+import { instancesInCache, type DiscoveredNode } from './instances.ts';
+import type { MdnsTransport, ReceivedPacket } from './mdns-transport.ts';
+import type { MdnsInterface } from './network-interfaces.ts';
+import { RecordCache } from './record-cache.ts';
+import { SERVICE_TYPES, type MdnsRecord } from './records.ts';
+import type { NodeRole } from './txt.ts';
+
+// Finds instances (RFC 6762 §5.2): queries each service type with what it already
+// knows listed (known-answer suppression), at intervals that double from one
+// second, re-asks for records at 80% of their TTL, and drops what expires.
+
+export interface BrowserOptions {
+  readonly transport: MdnsTransport;
+  readonly roles: readonly NodeRole[];
+  /** Called when the set of visible nodes changes. */
+  readonly onChange?: (nodes: readonly DiscoveredNode[]) => void;
+  readonly now?: () => number;
+  /** Longest pause between two rounds of queries. */
+  readonly maxIntervalMs?: number;
+}
+
+const REFRESH_AT = 0.8;
+
+export class Browser {
+  readonly #o: BrowserOptions;
+  readonly #cache = new RecordCache();
+  readonly #now: () => number;
+  #visible: DiscoveredNode[] = [];
+  #interval = 1000;
+  #queryTimer: NodeJS.Timeout | undefined;
+  #sweepTimer: NodeJS.Timeout | undefined;
+  /** Records already re-asked for in this TTL, by cache identity. */
+  readonly #refreshed = new WeakSet<MdnsRecord>();
+  #stopped = false;
+
+  constructor(options: BrowserOptions) {
+    this.#o = options;
+    this.#now = options.now ?? Date.now;
+  }
+
+  start(): void {
+    this.#queryRound();
+  }
+
+  get nodes(): readonly DiscoveredNode[] {
+    return this.#visible;
+  }
+
+  handle(packet: ReceivedPacket): void {
+    if (this.#stopped || packet.kind !== 'response' || packet.answers.length === 0) return;
+    this.#cache.add(packet.answers, packet.iface, packet.from, this.#now());
+    this.#update();
+  }
+
+  /** New interfaces are asked at once; what was heard on removed ones is forgotten. */
+  interfacesChanged(added: readonly MdnsInterface[], removed: readonly string[]): void {
+    for (const name of removed) this.#cache.dropInterface(name);
+    if (removed.length > 0) this.#update();
+    for (const iface of added) this.#query(iface);
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    clearTimeout(this.#queryTimer);
+    clearTimeout(this.#sweepTimer);
+  }
+
+  #queryRound(): void {
+    if (this.#stopped) return;
+    for (const iface of this.#o.transport.interfaces) this.#query(iface);
+    this.#queryTimer = setTimeout(() => this.#queryRound(), this.#interval);
+    this.#interval = Math.min(this.#interval * 2, this.#o.maxIntervalMs ?? 300_000);
+  }
+
+  #query(iface: MdnsInterface): void {
+    const now = this.#now();
+    const questions = this.#o.roles.map((role) => ({ name: SERVICE_TYPES[role], type: 'PTR' as const }));
+    const known = questions.flatMap((q) => this.#cache.knownAnswers(q.name, 'PTR', iface.name, now));
+    void this.#o.transport.send(iface, { kind: 'query', questions, answers: known });
+  }
+
+  #update(): void {
+    const now = this.#now();
+    this.#cache.expire(now);
+    const next = this.#o.roles.flatMap((role) => instancesInCache(this.#cache, role));
+    if (JSON.stringify(next) !== JSON.stringify(this.#visible)) {
+      this.#visible = next;
+      this.#o.onChange?.(next);
+    }
+    this.#scheduleSweep(now);
+  }
+
+  // One timer for both expiry and the 80% refresh of whatever comes first.
+  #scheduleSweep(now: number): void {
+    clearTimeout(this.#sweepTimer);
+    if (this.#stopped) return;
+    let due: number | undefined;
+    for (const e of this.#cache.find()) {
+      const refreshAt = e.receivedAt + (e.expiresAt - e.receivedAt) * REFRESH_AT;
+      const at = this.#refreshed.has(e.record) || e.record.ttl === 0 ? e.expiresAt : refreshAt;
+      if (due === undefined || at < due) due = at;
+    }
+    if (due === undefined) return;
+    this.#sweepTimer = setTimeout(() => this.#sweep(), Math.max(0, due - now) + 5);
+  }
+
+  #sweep(): void {
+    const now = this.#now();
+    for (const e of this.#cache.find()) {
+      if (e.record.ttl === 0 || this.#refreshed.has(e.record)) continue;
+      if (now >= e.receivedAt + (e.expiresAt - e.receivedAt) * REFRESH_AT) {
+        this.#refreshed.add(e.record);
+        const iface = this.#o.transport.interfaces.find((i) => i.name === e.iface);
+        if (iface !== undefined) void this.#o.transport.send(iface, { kind: 'query', questions: [{ name: e.record.name, type: e.record.type }] });
+      }
+    }
+    this.#update();
+  }
+}

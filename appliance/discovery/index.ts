@@ -1,0 +1,5 @@
+export { openDiscovery, type Discovery, type DiscoveryOptions } from './discovery.ts';
+export type { DiscoveredNode } from './instances.ts';
+export type { DropReason } from './mdns-transport.ts';
+export { SERVICE_TYPES, hostNameOf, type Advertisement } from './records.ts';
+export { encodeTxt, decodeTxt, type AdvertisedNode, type NodeRole } from './txt.ts';
