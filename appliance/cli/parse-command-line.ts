@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { cliErrors } from './errors.ts';
 
-export const COMMANDS = ['help', 'version', 'init', 'serve', 'status', 'events', 'bus'] as const;
+export const COMMANDS = ['help', 'version', 'init', 'serve', 'status', 'events', 'bus', 'discover'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 export interface CommandLine {
@@ -19,6 +19,7 @@ const OPTIONS = {
   config: { type: 'string' },
   set: { type: 'string', multiple: true },
   json: { type: 'boolean' },
+  diagnose: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   limit: { type: 'string' },
   kind: { type: 'string' },
@@ -42,6 +43,7 @@ const ACCEPTS: Readonly<Record<CommandName, readonly string[]>> = {
   status: ['json'],
   events: ['json', 'limit', 'kind', 'severity', 'key'],
   bus: ['json', 'url', 'timeout', 'idempotency-key', 'tls-cert', 'tls-key', 'tls-ca', 'server-name'],
+  discover: ['json', 'timeout', 'diagnose'],
 };
 
 const ARITY: Readonly<Record<CommandName, readonly [number, number]>> = {
@@ -52,6 +54,7 @@ const ARITY: Readonly<Record<CommandName, readonly [number, number]>> = {
   status: [0, 0],
   events: [0, 3],
   bus: [1, 8],
+  discover: [0, 0],
 };
 
 /**
@@ -99,6 +102,7 @@ export function parseCommandLine(argv: readonly string[], env: Readonly<Record<s
       tlsKey: values['tls-key'],
       tlsCa: values['tls-ca'],
       serverName: values['server-name'],
+      diagnose: values.diagnose === true ? 'yes' : undefined,
     },
   };
 }
@@ -127,6 +131,11 @@ Commands:
                     follow bus events whose topic starts with a prefix (all by default)
                     Both use the local sockets; --url URL reaches another bus, with
                     --tls-cert/--tls-key/--tls-ca FILE and --server-name for tls+tcp://
+  discover          list the appliances and hosts visible from here: mDNS for --timeout MS
+                    (default 3000), plus discovery.peers and DNS SRV (discovery.srv_domain)
+  discover --diagnose
+                    check each interface for what stops mDNS (multicast, IPv6,
+                    bridges, firewall) and say how to fix it
   version           print version, commit, Node version and build time
   help [COMMAND]    this text
 

@@ -8,6 +8,7 @@ import type { StoredEvent } from '../store/index.ts';
 import { buildInfo } from '../build-info.ts';
 import { busCall, busWatch } from './bus-commands.ts';
 import { askAppliance } from './control-client.ts';
+import { discover } from './discover-command.ts';
 import { cliErrors } from './errors.ts';
 import { formatOffline, formatStatus } from './format-status.ts';
 import { HELP, type CommandLine } from './parse-command-line.ts';
@@ -97,6 +98,11 @@ export async function runCommand(cmd: CommandLine, io: CommandIo): Promise<numbe
       const events = (body as { events: StoredEvent[] }).events;
       print(events, events.map((e) => `${e.at}  ${e.severity.padEnd(7)} ${e.kind.padEnd(22)} ${e.message}`).reverse().join('\n') + (events.length > 0 ? '\n' : 'no events\n'));
       return 0;
+    }
+
+    case 'discover': {
+      const { config } = loadConfig({ dataDir: layout.root, configPath: cmd.configPath, env: io.env, overrides: cmd.overrides, hostname: io.hostname });
+      return discover(cmd, config, io.out);
     }
 
     case 'bus': {

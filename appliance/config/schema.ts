@@ -42,6 +42,22 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
+    discovery: Type.Object(
+      {
+        enabled: Type.Boolean({ description: 'advertise this appliance and browse for others with mDNS (DNS-SD)' }),
+        interfaces: Type.String({
+          pattern: '^([A-Za-z0-9_.@-]{1,15}(,[A-Za-z0-9_.@-]{1,15})*)?$',
+          description: 'comma-separated interface names to run mDNS on; empty for every interface that is up and multicast-capable',
+        }),
+        peers: Type.String({
+          pattern: '^(\\S+:\\d{1,5}(,\\S+:\\d{1,5})*)?$',
+          description: 'comma-separated host:port of other appliances, for networks without multicast, e.g. 10.0.0.5:8443,[fd00::5]:8443',
+        }),
+        srv_domain: Type.String({ pattern: '^([A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*)?$', description: 'a DNS domain whose _alliance._tcp SRV records list appliances; empty for none' }),
+        ttl_s: Type.Integer({ minimum: 1, maximum: 4500, description: 'lifetime of our mDNS records in seconds; a crashed appliance disappears from browsers after this long' }),
+      },
+      { additionalProperties: false },
+    ),
     supervisor: Type.Object(
       {
         stop_timeout_ms: Type.Integer({ minimum: 100, maximum: 600_000 }),
@@ -65,6 +81,7 @@ export function defaultConfig(hostname: string): Config {
     http: { listen: '0.0.0.0', port: 8443, tls_cert: '', tls_key: '' },
     log: { level: 'info' },
     bus: { listen: '', trusted_peers: '' },
+    discovery: { enabled: true, interfaces: '', peers: '', srv_domain: '', ttl_s: 120 },
     supervisor: { stop_timeout_ms: 10_000, restart_limit: 5, restart_window_ms: 60_000 },
   };
 }

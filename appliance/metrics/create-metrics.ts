@@ -10,6 +10,8 @@ export interface ApplianceMetrics {
   readonly registry: Registry;
   /** One answered bus request: method, "ok" or an error code, seconds. */
   readonly busAnswered: (method: string, outcome: string, seconds: number) => void;
+  /** One mDNS packet ignored, and why (malformed, oversized, off-link, wrong-port). */
+  readonly discoveryDropped: (reason: string) => void;
 }
 
 /** One registry per appliance process (never prom-client's global one), read at scrape time. */
@@ -50,8 +52,10 @@ export function createMetrics(sources: MetricSources): ApplianceMetrics {
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
   });
+  const discoveryDrops = new Counter({ name: 'alliance_discovery_packets_dropped_total', help: 'mDNS packets ignored, by reason (malformed, oversized, off-link, wrong-port).', labelNames: ['reason'], registers: [registry] });
   return {
     registry,
+    discoveryDropped: (reason) => discoveryDrops.inc({ reason }),
     busAnswered(method, outcome, seconds) {
       busCalls.inc({ method, outcome });
       busSeconds.observe({ method }, seconds);

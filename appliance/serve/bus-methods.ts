@@ -1,12 +1,13 @@
 import { Type } from '@sinclair/typebox';
 import { defineMethod, type Method } from '../bus/index.ts';
+import { VisibleNodesSchema, type VisibleNodes } from './discovery-service.ts';
 import { EventSchema, EventsQuery, NewEventBody, type Journal } from './journal.ts';
 import { ApplianceStatusSchema, type ApplianceStatus } from './status-schema.ts';
 
 const Empty = Type.Object({}, { additionalProperties: false });
 
 /** The appliance's own methods on the local bus (the control socket serves the same operations over HTTP). */
-export function applianceMethods(deps: { status: () => ApplianceStatus; journal: Journal; describe: () => unknown[] }): Record<string, Method> {
+export function applianceMethods(deps: { status: () => ApplianceStatus; journal: Journal; visible: () => VisibleNodes; describe: () => unknown[] }): Record<string, Method> {
   return {
     'appliance.status': defineMethod({
       description: 'How the appliance is: node, build, HTTPS, store, services',
@@ -25,6 +26,12 @@ export function applianceMethods(deps: { status: () => ApplianceStatus; journal:
       params: NewEventBody,
       result: Type.Object({ event: EventSchema, created: Type.Boolean() }),
       handler: (params) => deps.journal.record(params),
+    }),
+    'discovery.list': defineMethod({
+      description: 'Appliances and hosts visible from here (mDNS, configured peers, DNS SRV); their TXT claims are untrusted',
+      params: Empty,
+      result: VisibleNodesSchema,
+      handler: () => deps.visible(),
     }),
     'bus.methods': defineMethod({
       description: 'The methods served here, with their parameter and result schemas',

@@ -6,6 +6,7 @@ import type { Logger } from '../log/index.ts';
 import type { ServiceDefinition } from '../supervisor/index.ts';
 import { applianceMethods } from './bus-methods.ts';
 import type { Journal } from './journal.ts';
+import type { VisibleNodes } from './discovery-service.ts';
 import type { ApplianceStatus } from './status-schema.ts';
 
 export interface BusServiceOptions {
@@ -14,6 +15,7 @@ export interface BusServiceOptions {
   readonly log: Logger;
   readonly status: () => ApplianceStatus;
   readonly journal: Journal;
+  readonly visible: () => VisibleNodes;
   readonly onAnswer: (method: string, outcome: string, seconds: number) => void;
   /** Told the event publisher while the service runs, and undefined once it stops. */
   readonly onPublisher: (publisher: EventPublisher | undefined) => void;
@@ -30,7 +32,7 @@ export function busService(options: BusServiceOptions): ServiceDefinition {
     name: 'bus',
     async start() {
       // describe() runs only when bus.methods is called, after `server` exists.
-      const methods = applianceMethods({ status: options.status, journal: options.journal, describe: () => server.describe() });
+      const methods = applianceMethods({ status: options.status, journal: options.journal, visible: options.visible, describe: () => server.describe() });
       const server: BusServer = await BusServer.open(methods, { log: options.log.child({ svc: 'bus' }), onAnswer: options.onAnswer });
       const events = await EventPublisher.open();
       try {

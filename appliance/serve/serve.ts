@@ -13,6 +13,7 @@ import { buildInfo } from '../build-info.ts';
 import { apiService } from './api-service.ts';
 import { busService } from './bus-service.ts';
 import { controlRoutes } from './control-routes.ts';
+import { discoveryService } from './discovery-service.ts';
 import { requireInitialised } from './initialise.ts';
 import { createJournal } from './journal.ts';
 import { managementUrls } from './management-urls.ts';
@@ -60,7 +61,7 @@ export async function serve(options: ServeOptions): Promise<RunningAppliance> {
 
     // The closures below run only once the supervisor exists (at scrape, request or state-change time).
     const statuses = () => supervisor.statuses();
-    const { registry: metrics, busAnswered } = createMetrics({
+    const { registry: metrics, busAnswered, discoveryDropped } = createMetrics({
       labels: { version: build.version, commit: build.commit, node_id: identity.nodeId },
       serviceStates: statuses,
       storeWrites: () => store.writes,
@@ -81,6 +82,16 @@ export async function serve(options: ServeOptions): Promise<RunningAppliance> {
       services: statuses(),
     });
 
+    const discovery = discoveryService({
+      config,
+      nodeId: identity.nodeId,
+      version: build.version,
+      log,
+      onDrop: discoveryDropped,
+      onChange: (visible) => announce('discovery.changed', visible),
+      note: (kind, severity, message, data) => note(kind, severity, message, data),
+    });
+
     const supervisor: Supervisor = new Supervisor(
       [
         apiService({
@@ -89,7 +100,7 @@ export async function serve(options: ServeOptions): Promise<RunningAppliance> {
           bodyLimit: CONTROL_BODY_LIMIT,
           routes: controlRoutes({ status, journal, metrics }),
         }),
-        busService({ layout, config, log, status, journal, onAnswer: busAnswered, onPublisher: (p) => (publisher = p) }),
+        busService({ layout, config, log, status, journal, visible: discovery.visible, onAnswer: busAnswered, onPublisher: (p) => (publisher = p) }),
         apiService({
           name: 'https',
           listen: { host: config.http.listen, port: config.http.port },
@@ -97,6 +108,7 @@ export async function serve(options: ServeOptions): Promise<RunningAppliance> {
           bodyLimit: PUBLIC_BODY_LIMIT,
           routes: publicRoutes({ health: () => overallHealth(statuses()), metrics, metricsToken: () => metricsToken }),
         }),
+        discovery.service,
       ],
       {
         log,
