@@ -1,0 +1,81 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { instancesInCache } from '../../../appliance/discovery/instances.ts';
+import { RecordCache } from '../../../appliance/discovery/record-cache.ts';
+import { allRecords, type MdnsRecord } from '../../../appliance/discovery/records.ts';
+
+const a = (data: string, ttl = 120, flush = true): MdnsRecord => ({ name: 'h.local', type: 'A', ttl, flush, data });
+
+test('RecordCache expires a record after its TTL, not before', () => {
+  const c = new RecordCache();
+  c.add([a('10.0.0.1', 10)], 'eth0', '10.0.0.1', 0);
+  assert.equal(c.expire(9_999), []);
+  assert.is(c.expire(10_000).length, 1);
+  assert.is(c.size, 0);
+});
+
+test('RecordCache keeps a goodbye (TTL 0) for one second (§10.1), and a goodbye for an unknown record adds nothing', () => {
+  const c = new RecordCache();
+  c.add([a('10.0.0.1')], 'eth0', 'x', 0);
+  c.add([a('10.0.0.1', 0)], 'eth0', 'x', 5_000);
+  assert.is(c.expire(5_999).length, 0);
+  assert.is(c.expire(6_000).length, 1);
+  c.add([a('10.0.0.9', 0)], 'eth0', 'x', 7_000);
+  assert.is(c.size, 0);
+});
+
+test('RecordCache: a cache-flush record replaces older data of its name and type, but not data from the same second (§10.2)', () => {
+  const c = new RecordCache();
+  c.add([a('10.0.0.1')], 'eth0', 'x', 0);
+  c.add([a('10.0.0.2')], 'eth0', 'x', 500);
+  assert.is(c.find('h.local', 'A').length, 2, 'within one second both stay');
+  c.add([a('10.0.0.3')], 'eth0', 'x', 5_000);
+  assert.equal(c.find('h.local', 'A').map((e) => e.record.data), ['10.0.0.3']);
+  c.add([a('10.0.0.4', 120, false)], 'eth0', 'x', 9_000);
+  assert.is(c.find('h.local', 'A').length, 2, 'a shared record flushes nothing');
+});
+
+test('RecordCache keeps interfaces apart and forgets one that went away', () => {
+  const c = new RecordCache();
+  c.add([a('10.0.0.1')], 'eth0', 'x', 0);
+  c.add([a('10.0.0.1')], 'eth1', 'y', 0);
+  assert.is(c.size, 2);
+  c.dropInterface('eth0');
+  assert.equal(c.find().map((e) => e.iface), ['eth1']);
+});
+
+test('RecordCache.knownAnswers() lists only records with more than half their TTL left, with the TTL remaining', () => {
+  const c = new RecordCache();
+  c.add([a('10.0.0.1', 100)], 'eth0', 'x', 0);
+  assert.equal(c.knownAnswers('H.LOCAL', 'A', 'eth0', 40_000).map((r) => r.ttl), [60]);
+  assert.equal(c.knownAnswers('h.local', 'A', 'eth0', 50_000), []);
+  assert.equal(c.knownAnswers('h.local', 'A', 'eth1', 0), []);
+});
+
+const ad = (instance: string, nodeId: string) => ({ instance, node: { clusterId: '', nodeId, role: 'appliance' as const, version: '1.0.0', apiPort: 8443, busPort: 0 } });
+
+test('instancesInCache() assembles PTR, SRV, TXT and addresses per instance, merging interfaces', () => {
+  const c = new RecordCache();
+  c.add(allRecords(ad('one', 'c'.repeat(52)), { v4: ['10.0.0.1'], v6: [] }, 120), 'eth0', '10.0.0.1', 0);
+  c.add(allRecords(ad('one', 'c'.repeat(52)), { v4: ['10.1.0.1'], v6: ['fe80::1'] }, 120), 'eth1', '10.1.0.1', 0);
+  c.add(allRecords(ad('two', 'd'.repeat(52)), { v4: ['10.0.0.2'], v6: [] }, 120), 'eth0', '10.0.0.2', 0);
+  const nodes = instancesInCache(c, 'appliance');
+  assert.equal(nodes.map((n) => [n.instance, n.via, n.addresses, n.node?.nodeId[0]]), [
+    ['one', ['eth0', 'eth1'], ['10.0.0.1', '10.1.0.1', 'fe80::1'], 'c'],
+    ['two', ['eth0'], ['10.0.0.2'], 'd'],
+  ]);
+  assert.equal(instancesInCache(c, 'host'), []);
+});
+
+test('instancesInCache() shows an instance with a bad TXT with its problem, and waits for the SRV before showing one', () => {
+  const c = new RecordCache();
+  const records = allRecords(ad('odd', 'e'.repeat(52)), { v4: ['10.0.0.3'], v6: [] }, 120);
+  c.add(records.filter((r) => r.type === 'PTR'), 'eth0', 'x', 0);
+  assert.equal(instancesInCache(c, 'appliance'), [], 'a PTR alone is not resolvable');
+  c.add(records.filter((r) => r.type === 'SRV').concat([{ ...records.find((r) => r.type === 'TXT')!, data: [Buffer.from('txtvers=9')] } as MdnsRecord]), 'eth0', 'x', 0);
+  const [node] = instancesInCache(c, 'appliance');
+  assert.is(node?.node, null);
+  assert.match(node?.problem ?? '', /txtvers "9"/);
+});
+
+test.run();
