@@ -34,13 +34,15 @@ export interface CliResult {
  * The command line that runs dist/alliance, as another user when asked. setpriv
  * execs in place (runuser forks), so signals reach alliance itself.
  */
-function commandLine(args: readonly string[], asUser: string | undefined): [string, string[]] {
+function commandLine(args: readonly string[], asUser: string | undefined, netns?: string): [string, string[]] {
+  // `ip netns exec` also execs in place.
+  if (netns !== undefined) return ['ip', ['netns', 'exec', netns, binaryPath(), ...args]];
   if (asUser === undefined) return [binaryPath(), [...args]];
   return ['setpriv', [`--reuid=${asUser}`, `--regid=${asUser === 'nobody' ? 'nogroup' : asUser}`, '--clear-groups', '--', binaryPath(), ...args]];
 }
 
-export function runCli(args: readonly string[], options: { env?: Record<string, string>; cwd?: string; asUser?: string } = {}): CliResult {
-  const [command, argv] = commandLine(args, options.asUser);
+export function runCli(args: readonly string[], options: { env?: Record<string, string>; cwd?: string; asUser?: string; netns?: string } = {}): CliResult {
+  const [command, argv] = commandLine(args, options.asUser, options.netns);
   const result = spawnSync(command, argv, { env: options.env ?? cleanEnv(), cwd: options.cwd ?? ROOT, encoding: 'utf8', timeout: 60_000 });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
@@ -68,8 +70,8 @@ export interface ServingAppliance {
  * Starts `alliance serve` and resolves when it logs "appliance ready"; rejects
  * with its output if it exits first or is not ready within the deadline.
  */
-export function startServe(args: readonly string[], options: { env?: Record<string, string>; readyWithinMs?: number; asUser?: string } = {}): Promise<ServingAppliance> {
-  const [command, argv] = commandLine(['serve', ...args], options.asUser);
+export function startServe(args: readonly string[], options: { env?: Record<string, string>; readyWithinMs?: number; asUser?: string; netns?: string } = {}): Promise<ServingAppliance> {
+  const [command, argv] = commandLine(['serve', ...args], options.asUser, options.netns);
   const child = spawn(command, argv, { env: options.env ?? cleanEnv(), cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: Record<string, unknown>[] = [];
   let stderr = '';
