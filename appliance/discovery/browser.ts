@@ -20,6 +20,8 @@ export interface BrowserOptions {
 }
 
 const REFRESH_AT = 0.8;
+/** Room for known answers in one query, well under the 9000-byte packet limit. */
+const KNOWN_ANSWER_BYTES = 7000;
 
 export class Browser {
   readonly #o: BrowserOptions;
@@ -75,7 +77,13 @@ export class Browser {
   #query(iface: MdnsInterface): void {
     const now = this.#now();
     const questions = this.#o.roles.map((role) => ({ name: SERVICE_TYPES[role], type: 'PTR' as const }));
-    const known = questions.flatMap((q) => this.#cache.knownAnswers(q.name, 'PTR', iface.name, now));
+    // A query must stay under the 9000-byte limit (§17) or responders drop it; past
+    // the budget, the rest are left out and simply get answered again (§7.2 would
+    // split them over packets instead).
+    let budget = KNOWN_ANSWER_BYTES;
+    const known = questions
+      .flatMap((q) => this.#cache.knownAnswers(q.name, 'PTR', iface.name, now))
+      .filter((r) => (budget -= r.name.length + (r.type === 'PTR' ? r.data.length : 64) + 16) >= 0);
     void this.#o.transport.send(iface, { kind: 'query', questions, answers: known });
   }
 

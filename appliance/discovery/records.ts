@@ -36,8 +36,10 @@ export function hostNameOf(nodeId: string): string {
   return `alliance-${nodeId.slice(0, 16)}.local`;
 }
 
+// dns-packet splits names at every dot and has no escaping, so an instance label
+// must not hold a dot (appliance.name, a DNS label, never does).
 export function instanceFqdn(instance: string, role: NodeRole): string {
-  return `${escapeLabel(instance)}.${SERVICE_TYPES[role]}`;
+  return `${instance}.${SERVICE_TYPES[role]}`;
 }
 
 /** The records that are ours alone (probed, sent with the cache-flush bit). */
@@ -120,14 +122,5 @@ function isSrv(d: unknown): d is { port: number; target: string } {
 export function instanceLabel(fqdn: string, serviceType: string): string | undefined {
   const suffix = `.${serviceType}`;
   if (fqdn.length <= suffix.length || !sameName(fqdn.slice(-suffix.length), suffix)) return undefined;
-  return unescapeLabel(fqdn.slice(0, -suffix.length));
-}
-
-// dns-packet joins labels with dots and escapes a dot inside a label as "\.".
-function escapeLabel(label: string): string {
-  return label.replace(/\\/g, '\\\\').replace(/\./g, '\\.');
-}
-
-function unescapeLabel(label: string): string {
-  return label.replace(/\\(.)/g, '$1');
+  return fqdn.slice(0, -suffix.length);
 }

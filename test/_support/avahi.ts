@@ -29,6 +29,8 @@ export interface Proc {
    * the process ends first or nothing comes within `ms`.
    */
   until<T>(check: (stdout: string, stderr: string) => T | undefined, what: string, ms?: number): Promise<T>;
+  /** How the process ended; rejects, with all the output, when it still runs after `ms`. */
+  ended(what: string, ms?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Sends a signal if the process still runs. */
   signal(signal: NodeJS.Signals): void;
 }
@@ -60,7 +62,6 @@ function spawnProc(name: string, command: readonly string[]): Proc {
     exited,
     until<T>(check: (stdout: string, stderr: string) => T | undefined, what: string, ms = DEADLINE_MS): Promise<T> {
       return new Promise<T>((done, fail) => {
-        let timer: NodeJS.Timeout | undefined;
         const finish = (settle: () => void): void => {
           clearTimeout(timer);
           child.stdout.off('data', look);
@@ -72,17 +73,24 @@ function spawnProc(name: string, command: readonly string[]): Proc {
           try {
             result = check(out, err);
           } catch (e) {
-            return finish(() => fail(e as Error));
+            return finish(() => fail(e instanceof Error ? e : new Error(String(e))));
           }
           if (result !== undefined) finish(() => done(result));
         };
-        timer = setTimeout(() => finish(() => fail(new Error(`${what}: not within ${ms} ms; ${describe()}`))), ms);
+        const timer = setTimeout(() => finish(() => fail(new Error(`${what}: not within ${ms} ms; ${describe()}`))), ms);
         // Registered after the collectors above, so `out` and `err` already hold the chunk.
         child.stdout.on('data', look);
         child.stderr.on('data', look);
         void exited.then(({ code, signal }) => finish(() => fail(new Error(`${what}: ${name} ended (${code ?? signal}) first; ${describe()}`))));
         look();
       });
+    },
+    async ended(what: string, ms = DEADLINE_MS) {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, fail) => {
+        timer = setTimeout(() => fail(new Error(`${what}: still running after ${ms} ms; ${describe()}`)), ms);
+      });
+      return Promise.race([exited, late]).finally(() => clearTimeout(timer));
     },
     signal(signal: NodeJS.Signals): void {
       if (running(child)) child.kill(signal);

@@ -6,6 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { encodeTxt, type AdvertisedNode, type DiscoveredNode } from '../../../appliance/discovery/index.ts';
 import { DISCOVERY_MODULE, parseBrowse, withAvahiLab, type BrowseLine } from '../../_support/avahi.ts';
+import type { TestHost, TestNetwork } from '../../_support/netns.ts';
 
 const PROTOCOLS = ['IPv4', 'IPv6'] as const;
 
@@ -40,9 +41,16 @@ console.log('announced ' + JSON.stringify(discovery.instance()));
 `;
 }
 
-/** The node lists our browser has printed, oldest first. */
+function linkLocal(net: TestNetwork, host: TestHost): string {
+  const v6 = /inet6 (fe80::[0-9a-f:]+)\//.exec(net.run(host.ns, ['ip', '-6', '-o', 'addr', 'show', 'dev', 'eth0', 'scope', 'link']))?.[1];
+  if (v6 === undefined) throw new Error(`${host.ns} has no IPv6 link-local address`);
+  return v6;
+}
+
+/** The node lists our browser has printed, oldest first (complete lines only). */
 function nodeLists(stdout: string): DiscoveredNode[][] {
   return stdout
+    .slice(0, stdout.lastIndexOf('\n') + 1)
     .split('\n')
     .filter((line) => line.startsWith('['))
     .map((line) => JSON.parse(line) as DiscoveredNode[]);
@@ -64,38 +72,39 @@ test('avahi-browse resolves the instance our advertiser publishes, with our TXT,
       const lines = parseBrowse(out).filter((l) => l.event === '=' && l.name === instance);
       return PROTOCOLS.every((p) => lines.some((l) => l.protocol === p)) ? lines : undefined;
     }, 'avahi-browse to resolve our instance over IPv4 and IPv6');
-    const v6 = lab.net.run(b!.ns, ['ip', '-6', '-o', 'addr', 'show', 'dev', 'eth0', 'scope', 'link']).match(/inet6 (fe80::[0-9a-f:]+)\//)?.[1];
-    assert.ok(v6, 'host B has no IPv6 link-local address');
+    const v6 = linkLocal(lab.net, b!);
     const host = `alliance-${node.nodeId.slice(0, 16)}.local`;
     const txt = encodeTxt(node).map((s) => s.toString('utf8'));
     for (const line of resolved) {
       // Avahi takes the first address record that answers, A or AAAA, whichever protocol it browsed on.
       assert.ok(line.address === b!.v4 || line.address === v6, `${line.protocol} resolved to ${line.address}, not one of host B's`);
-      const expected: BrowseLine = { event: '=', iface: 'eth0', protocol: line.protocol, name: instance, type: '_alliance._tcp', domain: 'local', host, address: line.address!, port: node.apiPort, txt };
+      const expected: BrowseLine = { event: '=', iface: 'eth0', protocol: line.protocol, name: instance, type: '_alliance._tcp', domain: 'local', host, address: line.address, port: node.apiPort, txt };
       // TXT order is Avahi's business (it lists the strings back to front); the strings are ours.
       assert.equal({ ...line, txt: [...line.txt!].sort() }, { ...expected, txt: [...txt].sort() }, `avahi-browse output: ${browse.stdout()}`);
     }
-    // So both address records are asked for one by one.
+    // Each browse line shows one address: ask for each family's record on its own.
     for (const [family, address] of [['-4', b!.v4], ['-6', v6]] as const) {
       const resolve = lab.avahiClient('avahi-resolve', ['--name', host, family]);
-      assert.equal(await resolve.exited, { code: 0, signal: null }, `avahi-resolve ${family}: ${resolve.stderr()}`);
+      assert.equal(await resolve.ended(`avahi-resolve ${family}`), { code: 0, signal: null }, `avahi-resolve ${family}: ${resolve.stderr()}`);
       assert.is(resolve.stdout(), `${host}\t${address}\n`);
     }
 
     ours.signal('SIGTERM');
+    // close() resolves after the goodbyes are sent; then nothing keeps the process alive.
     await ours.until((out) => (out.includes('closed') ? true : undefined), 'our advertiser to close');
-    assert.equal(await ours.exited, { code: 0, signal: null }, ours.stderr());
+    assert.equal(await ours.ended('our advertiser'), { code: 0, signal: null }, ours.stderr());
     const removed = await browse.until((out) => {
       const lines = parseBrowse(out).filter((l) => l.event === '-' && l.name === instance);
       return PROTOCOLS.every((p) => lines.some((l) => l.protocol === p)) ? lines : undefined;
     }, 'avahi-browse to see our goodbye over IPv4 and IPv6');
-    assert.equal(removed.map((l) => l.iface), ['eth0', 'eth0']);
+    assert.equal(removed.map((l) => `${l.iface} ${l.protocol}`).sort(), ['eth0 IPv4', 'eth0 IPv6']);
     assert.is(ours.stderr(), '', 'our advertiser warned');
   }));
 
 test('our browser finds the instance avahi-publish publishes, node decoded from its TXT, and drops it on the goodbye when avahi-publish ends', () =>
   withAvahiLab(3, async (lab) => {
     const [a, , c] = lab.net.hosts;
+    const addresses = [a!.v4, linkLocal(lab.net, a!)].sort();
     const instance = 'avahi rack 7';
     const nodeId = 'xxgyerzu7rqtwwqe2evb7hn4mtyziytk5yucoxksj6smwfzoboja';
     const ours = lab.node(c!, 'browser', BROWSER);
@@ -103,10 +112,10 @@ test('our browser finds the instance avahi-publish publishes, node decoded from 
     const publish = lab.avahiClient('avahi-publish', ['-s', instance, '_alliance._tcp', '9443', 'txtvers=1', `node=${nodeId}`, 'role=appliance', 'cluster=', 'version=1.0.0', 'api=9443', 'bus=0']);
     await publish.until((_, err) => (err.includes(`Established under name '${instance}'`) ? true : undefined), 'avahi-publish to establish its service');
 
-    // Complete: the TXT decoded and the IPv4 address of the avahi host known.
+    // Complete: the TXT decoded and both addresses of the avahi host (A and AAAA) known.
     const found = await ours.until((out) => {
       const latest = nodeLists(out).at(-1) ?? [];
-      return latest.find((n) => n.instance === instance && n.node !== null && n.addresses.includes(a!.v4));
+      return latest.find((n) => n.instance === instance && n.node !== null && n.addresses.length === addresses.length);
     }, 'our browser to resolve the avahi-published instance');
     const expected: DiscoveredNode = {
       instance,
@@ -114,19 +123,14 @@ test('our browser finds the instance avahi-publish publishes, node decoded from 
       via: ['eth0'],
       host: lab.avahi.hostName,
       port: 9443,
-      addresses: found.addresses,
+      addresses,
       node: { clusterId: '', nodeId, role: 'appliance', version: '1.0.0', apiPort: 9443, busPort: 0 },
     };
     assert.equal(found, expected);
-    // Avahi answers on eth0 with its IPv4 address and its link-local IPv6 one, nothing else.
-    assert.ok(
-      found.addresses.every((addr) => addr === a!.v4 || addr.startsWith('fe80:')),
-      `addresses ${found.addresses.join(', ')}`,
-    );
 
     publish.signal('SIGTERM');
-    assert.equal(await publish.exited, { code: 0, signal: null }, publish.stderr());
-    // The goodbye, not expiry: the records had 120 s (SRV) and 4500 s (PTR) to live.
+    assert.equal(await publish.ended('avahi-publish'), { code: 0, signal: null }, publish.stderr());
+    // The goodbye, not expiry: Avahi gives these records 120 s (SRV) and 75 min (PTR, TXT) to live.
     await ours.until((out) => {
       const lists = nodeLists(out);
       return lists.length > 0 && !lists.at(-1)!.some((n) => n.instance === instance) ? true : undefined;

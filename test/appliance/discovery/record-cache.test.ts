@@ -72,7 +72,8 @@ test('instancesInCache() shows an instance with a bad TXT with its problem, and 
   const records = allRecords(ad('odd', 'e'.repeat(52)), { v4: ['10.0.0.3'], v6: [] }, 120);
   c.add(records.filter((r) => r.type === 'PTR'), 'eth0', 'x', 0);
   assert.equal(instancesInCache(c, 'appliance'), [], 'a PTR alone is not resolvable');
-  c.add(records.filter((r) => r.type === 'SRV').concat([{ ...records.find((r) => r.type === 'TXT')!, data: [Buffer.from('txtvers=9')] } as MdnsRecord]), 'eth0', 'x', 0);
+  const badTxt = { ...records.find((r) => r.type === 'TXT')!, data: [Buffer.from('txtvers=9')] } as MdnsRecord;
+  c.add([...records.filter((r) => r.type === 'SRV'), badTxt], 'eth0', 'x', 0);
   const [node] = instancesInCache(c, 'appliance');
   assert.is(node?.node, null);
   assert.match(node?.problem ?? '', /txtvers "9"/);
