@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../config/index.ts';
-import { lookupSrvPeers, openDiscovery, parsePeers, peersAsNodes, type DiscoveredNode } from '../discovery/index.ts';
+import { diagnose, formatFindings, gatherNetworkFacts, lookupSrvPeers, openDiscovery, parsePeers, peersAsNodes, type DiscoveredNode } from '../discovery/index.ts';
 import { cliErrors } from './errors.ts';
 import { formatDiscovered } from './format-discovery.ts';
 import type { CommandLine } from './parse-command-line.ts';
@@ -9,6 +9,13 @@ const DEFAULT_WAIT_MS = 3000;
 
 /** `alliance discover`: browses on its own (no running appliance needed), then adds the unicast peers. */
 export async function discover(cmd: CommandLine, config: Config, out: (text: string) => void): Promise<number> {
+  const only = config.discovery.interfaces === '' ? [] : config.discovery.interfaces.split(',');
+  if (cmd.options.diagnose !== undefined) {
+    const findings = diagnose(await gatherNetworkFacts(), { interfaces: only });
+    out(cmd.json ? `${JSON.stringify({ findings }, null, 2)}\n` : formatFindings(findings));
+    // A problem found is what the operator asked about, not a failure of the command; 1 lets scripts notice.
+    return findings.some((f) => f.severity === 'problem') ? 1 : 0;
+  }
   const waitMs = cmd.options.timeout === undefined ? DEFAULT_WAIT_MS : Number(cmd.options.timeout);
   if (!Number.isInteger(waitMs) || waitMs < 100 || waitMs > 600_000) throw cliErrors.USAGE({ problem: `--timeout must be milliseconds between 100 and 600000, got "${cmd.options.timeout}"` });
   let peers: DiscoveredNode[];
@@ -20,7 +27,7 @@ export async function discover(cmd: CommandLine, config: Config, out: (text: str
   const srv = config.discovery.srv_domain === '' ? Promise.resolve([]) : lookupSrvPeers(config.discovery.srv_domain);
   const warnings: string[] = [];
   const mdns = await openDiscovery({
-    interfaces: config.discovery.interfaces === '' ? [] : config.discovery.interfaces.split(','),
+    interfaces: only,
     ttl: config.discovery.ttl_s,
     browse: ['appliance', 'host'],
     onWarning: (m) => warnings.push(m),

@@ -36,21 +36,23 @@ export interface Discovery {
 
 export async function openDiscovery(options: DiscoveryOptions): Promise<Discovery> {
   const current = () => selectInterfaces(networkInterfaces(), readLinkFacts, options.interfaces);
-  let browser: Browser | undefined;
-  let advertiser: Advertiser | undefined;
+  // Packets may arrive before the browser and advertiser exist; until then they go nowhere.
+  const to: { browser?: Browser; advertiser?: Advertiser } = {};
   const transport = await MdnsTransport.open({
     onPacket: (p) => {
-      advertiser?.handle(p);
-      browser?.handle(p);
+      to.advertiser?.handle(p);
+      to.browser?.handle(p);
     },
     onDrop: (reason) => options.onDrop?.(reason),
     onWarning: (message) => options.onWarning?.(message),
   });
   transport.setInterfaces(current());
-  browser = new Browser({ transport, roles: options.browse, ...(options.onChange ? { onChange: options.onChange } : {}) });
+  const browser = new Browser({ transport, roles: options.browse, ...(options.onChange ? { onChange: options.onChange } : {}) });
+  to.browser = browser;
   if (options.advertise !== undefined) {
-    advertiser = new Advertiser({ transport, advertisement: options.advertise, ttl: options.ttl, ...(options.onRenamed ? { onRenamed: options.onRenamed } : {}) });
+    to.advertiser = new Advertiser({ transport, advertisement: options.advertise, ttl: options.ttl, ...(options.onRenamed ? { onRenamed: options.onRenamed } : {}) });
   }
+  const advertiser = to.advertiser;
   const announced = advertiser?.start() ?? Promise.resolve();
   browser.start();
 
@@ -61,19 +63,19 @@ export async function openDiscovery(options: DiscoveryOptions): Promise<Discover
     transport.setInterfaces(after);
     const removed = before.filter((b) => !after.some((a) => a.name === b.name)).map((b) => b.name);
     const changed = after.filter((a) => !before.some((b) => sameInterfaces([a], [b])));
-    browser?.interfacesChanged(changed, removed);
+    browser.interfacesChanged(changed, removed);
     advertiser?.interfacesChanged(changed);
   }, options.watchIntervalMs ?? 2000);
   watch.unref();
 
   return {
-    nodes: () => browser?.nodes ?? [],
+    nodes: () => browser.nodes,
     instance: () => advertiser?.instance,
     interfaces: () => transport.interfaces,
     announced,
     async close() {
       clearInterval(watch);
-      browser?.stop();
+      browser.stop();
       await advertiser?.stop();
       await transport.close();
     },

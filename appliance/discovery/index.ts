@@ -4,3 +4,5 @@ export type { DropReason } from './mdns-transport.ts';
 export { SERVICE_TYPES, hostNameOf, type Advertisement } from './records.ts';
 export { encodeTxt, decodeTxt, type AdvertisedNode, type NodeRole } from './txt.ts';
 export { lookupSrvPeers, parsePeers, peersAsNodes, type PeerAddress, type SrvLookup } from './unicast-peers.ts';
+export { diagnose, formatFindings, type Finding } from './diagnose.ts';
+export { gatherNetworkFacts } from './network-facts.ts';

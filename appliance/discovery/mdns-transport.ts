@@ -92,7 +92,7 @@ export class MdnsTransport {
       answers: (packet.answers ?? []).map(toWire),
       authorities: (packet.authorities ?? []).map(toWire),
       additionals: (packet.additionals ?? []).map(toWire),
-    } as Packet);
+    });
     const sends: Promise<void>[] = [];
     if (this.#v4 !== undefined && this.#v4.joined.has(iface.name)) sends.push(this.#enqueue(this.#v4, iface.v4[0]!.address, GROUP_V4, buf));
     if (this.#v6 !== undefined && this.#v6.joined.has(iface.name)) sends.push(this.#enqueue(this.#v6, `::%${iface.name}`, `${GROUP_V6}%${iface.name}`, buf));

@@ -108,7 +108,7 @@ export function fromWire(answers: readonly unknown[] | undefined): MdnsRecord[] 
     const base = { name: r.name, ttl: r.ttl, flush: r.flush === true };
     if ((r.type === 'PTR' || r.type === 'A' || r.type === 'AAAA') && typeof r.data === 'string') out.push({ ...base, type: r.type, data: r.data });
     else if (r.type === 'SRV' && isSrv(r.data)) out.push({ ...base, type: 'SRV', data: { port: r.data.port, target: r.data.target } });
-    else if (r.type === 'TXT' && Array.isArray(r.data) && r.data.every((b) => Buffer.isBuffer(b))) out.push({ ...base, type: 'TXT', data: r.data as Buffer[] });
+    else if (r.type === 'TXT' && Array.isArray(r.data) && r.data.every((b) => Buffer.isBuffer(b))) out.push({ ...base, type: 'TXT', data: r.data });
   }
   return out;
 }

@@ -63,8 +63,8 @@ export function conflicts(ownUnique: readonly MdnsRecord[], incoming: readonly M
  * we must give up the name.
  */
 export function probeTieBreak(ours: readonly MdnsRecord[], theirs: readonly MdnsRecord[]): 'win' | 'lose' | 'same' {
-  const a = ours.map(rdataBytes).sort(Buffer.compare);
-  const b = theirs.map(rdataBytes).sort(Buffer.compare);
+  const a = ours.map(rdataBytes).sort((x, y) => Buffer.compare(x, y));
+  const b = theirs.map(rdataBytes).sort((x, y) => Buffer.compare(x, y));
   for (let i = 0; i < Math.min(a.length, b.length); i += 1) {
     const c = Buffer.compare(a[i]!, b[i]!);
     if (c !== 0) return c > 0 ? 'win' : 'lose';

@@ -116,16 +116,19 @@ await withAvahiLab(3, async (lab) => {
   const seenMany = (prefix: string) => (text: string) => new Set(text.split('\n').filter((l) => l.startsWith(`seen ${prefix}`)).map((l) => l.split(' ')[1])).size;
   const manyStart = Date.now();
   const many = lab.node(ourHost, 'many', OUR_MANY);
-  await browser.until((text) => (seenMany('many-')(text) >= MANY ? true : undefined), `${MANY} of ours to be seen`, 60_000);
+  // A shortfall is a figure to report, not a crash of the benchmark.
+  await browser.until((text) => (seenMany('many-')(text) >= MANY ? true : undefined), `${MANY} of ours to be seen`, 60_000).catch(() => undefined);
   const ourAll = Date.now() - manyStart;
+  console.log(`${MANY} instances: ours seen ${seenMany('many-')(browser.stdout())} of ${MANY}`);
   const ourCpu = await many.until((text) => /cpu (\S+)/.exec(text)?.[1], 'our publisher CPU', 30_000).then(Number);
 
   const daemonPid = Number(execFileSync('pgrep', ['-n', '-f', 'avahi-daemon --no-drop-root'], { encoding: 'utf8' }).trim());
   const cpuBefore = cpuMsOfPid(daemonPid);
   const avahiStart = Date.now();
   for (let i = 0; i < MANY; i += 1) lab.avahiClient('avahi-publish', ['-s', `amany-${i}`, '_alliance._tcp', '8443', 'txtvers=1', `node=${nodeId(4)}`, 'role=appliance', 'cluster=', 'version=1.0.0', 'api=8443', 'bus=0']);
-  await browser.until((text) => (seenMany('amany-')(text) >= MANY ? true : undefined), `${MANY} of avahi's to be seen`, 90_000);
+  await browser.until((text) => (seenMany('amany-')(text) >= MANY ? true : undefined), `${MANY} of avahi's to be seen`, 90_000).catch(() => undefined);
   const avahiAll = Date.now() - avahiStart;
+  console.log(`${MANY} instances: avahi's seen ${seenMany('amany-')(browser.stdout())} of ${MANY}`);
   await new Promise((r) => setTimeout(r, 3000));
   const avahiCpu = cpuMsOfPid(daemonPid) - cpuBefore;
   console.log(`${MANY} instances: all seen after ours ${ourAll} ms | avahi ${avahiAll} ms | ratio ${(ourAll / avahiAll).toFixed(2)}x`);
