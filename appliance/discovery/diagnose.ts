@@ -70,15 +70,20 @@ function checkInterface(i: InterfaceFacts, facts: NetworkFacts, ctx: Context): F
 
   if (isLoopback(i)) return [problem('this is the loopback interface: other machines cannot reach it', 'name a real link in discovery.interfaces, or leave it empty for all of them')];
   if (i.flags === 'unknown') return [warning(`cannot read /sys/class/net/${name}/flags, so its state is unknown`, `\`ip link show ${name}\` shows it`)];
-  if (!i.flags.up) return [problem('down: it is switched off (administratively down), so mDNS cannot run on it', `ip link set ${name} up`)];
-  if (i.operstate !== 'up' && i.operstate !== 'unknown') return [noCarrier(i, facts)];
 
   // A port hands every frame to its bridge; the host's addresses and sockets live on the bridge.
   if (i.bridgePortOf !== null) {
     const br = i.bridgePortOf;
     if (ctx.named) return [problem(`a port of bridge ${br}: the bridge takes every packet arriving here, so mDNS must run on ${br}`, `use ${br} instead of ${name} in discovery.interfaces`)];
+    if (!i.flags.up) return [warning(`a port of bridge ${br} that is down: ${br} reaches nothing through it`, `ip link set ${name} up`)];
+    if (i.ipv4.length > 0) {
+      return [warning(`a port of bridge ${br} with an IPv4 address of its own (${i.ipv4.join(', ')}): it does not work there, since ${br} takes the packets`, `move it to the bridge: \`ip addr del ${i.ipv4[0]!} dev ${name} && ip addr add ${i.ipv4[0]!} dev ${br}\``)];
+    }
     return [{ iface: name, severity: 'ok', what: `a port of bridge ${br}; discovery runs on ${br}` }];
   }
+
+  if (!i.flags.up) return [problem('down: it is switched off (administratively down), so mDNS cannot run on it', `ip link set ${name} up`)];
+  if (i.operstate !== 'up' && i.operstate !== 'unknown') return [noCarrier(i, facts)];
 
   const out: Finding[] = [];
   if (!i.flags.multicast) out.push(problem('multicast is off (no MULTICAST flag), so it can neither send nor receive mDNS', `ip link set ${name} multicast on`));
@@ -117,7 +122,7 @@ function checkInterface(i: InterfaceFacts, facts: NetworkFacts, ctx: Context): F
     if (missing.length > 0) {
       out.push(
         warning(
-          `no process here has joined the mDNS group ${missing.join(' and ')} on ${name}; is \`alliance serve\` running, with ${name} in discovery.interfaces (empty means all)?`,
+          `no process here has joined the mDNS group${missing.length > 1 ? 's' : ''} ${missing.join(' and ')} on ${name}; is \`alliance serve\` running, with ${name} in discovery.interfaces (empty means all)?`,
           'start it (`alliance status` shows whether it runs); if it runs, its log says "cannot join" with the reason',
         ),
       );
@@ -128,7 +133,7 @@ function checkInterface(i: InterfaceFacts, facts: NetworkFacts, ctx: Context): F
     out.push(
       warning(
         `bridge ${name} snoops multicast (multicast_snooping=1) but sends no IGMP/MLD queries itself (multicast_querier=0): unless a router on this link does, memberships expire and the bridge can stop passing mDNS (${GROUP_V6} first) to its ports`,
-        `echo 0 > /sys/class/net/${name}/bridge/multicast_snooping, or let it query: echo 1 > /sys/class/net/${name}/bridge/multicast_querier`,
+        `\`echo 0 > /sys/class/net/${name}/bridge/multicast_snooping\`, or let it query: \`echo 1 > /sys/class/net/${name}/bridge/multicast_querier\``,
       ),
     );
   }
@@ -156,7 +161,7 @@ function noCarrier(i: InterfaceFacts, facts: NetworkFacts): Finding {
   return {
     ...base,
     what: `up but without carrier (operstate ${i.operstate ?? 'unreadable'}): the cable is unplugged, the switch port is off, or, for a veth, its peer is down`,
-    fix: `check the cable and switch port (\`ip link show ${name}\` says NO-CARRIER until then)`,
+    fix: `check the cable and switch port, or bring up the veth's peer (\`ip link show ${name}\` says NO-CARRIER until then)`,
   };
 }
 
@@ -176,12 +181,12 @@ function checkHost(facts: NetworkFacts, checked: readonly InterfaceFacts[], { na
   const netfilter = facts.bridgeNetfilter;
   const bridges = facts.interfaces.filter((i) => i.bridge !== null).map((i) => i.name);
   if (netfilter !== 'not-loaded' && (netfilter.iptables === true || netfilter.ip6tables === true) && bridges.length > 0) {
-    const which = [...(netfilter.iptables === true ? ['bridge-nf-call-iptables'] : []), ...(netfilter.ip6tables === true ? ['bridge-nf-call-ip6tables'] : [])];
+    const which = [...(netfilter.iptables === true ? ['bridge-nf-call-iptables=1'] : []), ...(netfilter.ip6tables === true ? ['bridge-nf-call-ip6tables=1'] : [])];
     out.push(
       host(
         'warning',
-        `br_netfilter is loaded with ${which.join(' and ')}=1: mDNS that ${bridges.join(', ')} carr${bridges.length === 1 ? 'ies' : 'y'} between machines (VMs, containers) passes through iptables, where a NAT/masquerade rule can rewrite its source address and a FORWARD rule can drop it`,
-        'sysctl -w net.bridge.bridge-nf-call-iptables=0 net.bridge.bridge-nf-call-ip6tables=0 if nothing needs to filter bridged traffic; otherwise accept it and keep it from NAT: `iptables -I FORWARD -p udp --dport 5353 -j ACCEPT` and `iptables -t nat -I POSTROUTING -d 224.0.0.251 -j RETURN`',
+        `br_netfilter is loaded with ${which.join(' and ')}: mDNS that ${bridges.join(', ')} carr${bridges.length === 1 ? 'ies' : 'y'} between machines (VMs, containers) passes through iptables, where a NAT/masquerade rule can rewrite its source address and a FORWARD rule can drop it`,
+        'if nothing needs to filter bridged traffic: `sysctl -w net.bridge.bridge-nf-call-iptables=0` and `sysctl -w net.bridge.bridge-nf-call-ip6tables=0`; otherwise accept it and keep it from NAT: `iptables -I FORWARD -p udp --dport 5353 -j ACCEPT` and `iptables -t nat -I POSTROUTING -d 224.0.0.251 -j RETURN`',
       ),
     );
   }
@@ -278,7 +283,7 @@ function firewallFindings(iface: string, families: readonly Family[], facts: Net
       // A drop could be undone by any rule that might accept; an accept is only worth doubting for rules meant for mDNS.
       const against = doubts.filter((d) => d.verdict !== decision.outcome && (decision.outcome === 'drop' || d.rule.mentionsMdns));
       if (decision.outcome === 'accept' && against.length === 0) continue;
-      const key = `${chain.family} ${chain.table} ${chain.name} ${decision.outcome} ${decision.rule?.text ?? ''}`;
+      const key = JSON.stringify([chain.family, chain.table, chain.name, decision.outcome, decision.rule?.text ?? '', against.map((d) => d.rule.text)]);
       const group = groups.get(key) ?? { chain, decision, doubts: against, families: [] };
       group.families.push(family);
       groups.set(key, group);
@@ -292,12 +297,14 @@ function firewallFindings(iface: string, families: readonly Family[], facts: Net
     if (decision.outcome === 'accept') {
       return { iface, severity: 'warning' as const, what: `the firewall may drop mDNS (UDP 5353) arriving here over ${over}: ${doubts.map((d) => ruleText(d.rule)).join(', ')} in ${where} ${doubts.length === 1 ? 'has' : 'have'} conditions not checked here`, fix };
     }
-    const cause = decision.rule === null ? `${where} drops what no rule accepts (policy drop), and no rule accepts UDP 5353 from ${iface}` : `rule ${ruleText(decision.rule)} in ${where}`;
-    if (doubts.length === 0) return { iface, severity: 'problem' as const, what: `the firewall drops mDNS (UDP 5353) arriving here over ${over}: ${cause}`, fix };
+    const cause = decision.rule === null ? `${where} drops what no rule accepts (policy drop)` : `rule ${ruleText(decision.rule)} in ${where} drops it`;
+    if (doubts.length === 0) {
+      return { iface, severity: 'problem' as const, what: `the firewall drops mDNS (UDP 5353) arriving here over ${over}: ${cause}${decision.rule === null ? `, and no rule accepts UDP 5353 from ${iface}` : ''}`, fix };
+    }
     return {
       iface,
       severity: 'warning' as const,
-      what: `the firewall may drop mDNS (UDP 5353) arriving here over ${over}: ${cause}, unless ${doubts.map((d) => ruleText(d.rule)).join(' or ')} (conditions not checked here) lets it in`,
+      what: `the firewall may drop mDNS (UDP 5353) arriving here over ${over}: ${cause}, and only ${doubts.map((d) => ruleText(d.rule)).join(' or ')} might let it in first (conditions not checked here)`,
       fix,
     };
   });
@@ -376,9 +383,13 @@ function isLinkLocal(cidr: string): boolean {
   return /^fe[89ab][0-9a-f]:/i.test(cidr);
 }
 
-/** The rule selectInterfaces applies: up with carrier, multicast, not loopback, with an address. */
+/**
+ * The rule selectInterfaces applies (up with carrier, multicast, not loopback,
+ * with an address), less bridge ports: their link-local address would count
+ * there, but mDNS on a port never reaches the host.
+ */
 function isUsable(i: InterfaceFacts): boolean {
-  if (i.flags === 'unknown' || !i.flags.up || !i.flags.multicast || i.flags.loopback) return false;
+  if (i.flags === 'unknown' || !i.flags.up || !i.flags.multicast || i.flags.loopback || i.bridgePortOf !== null) return false;
   if (i.operstate !== 'up' && i.operstate !== 'unknown') return false;
   return i.ipv4.length > 0 || i.ipv6.length > 0;
 }

@@ -492,9 +492,13 @@ function cidrHolds(cidr: string, address: string): boolean | 'maybe' {
   const [addr = '', bits] = cidr.split('/');
   const v6 = isIPv6(address);
   if (v6 ? !isIPv6(addr) : !isIPv4(addr)) return isIPv4(addr) || isIPv6(addr) ? false : 'maybe';
-  const list = new BlockList();
-  list.addSubnet(addr, bits === undefined ? (v6 ? 128 : 32) : Number(bits), v6 ? 'ipv6' : 'ipv4');
-  return list.check(address, v6 ? 'ipv6' : 'ipv4');
+  try {
+    const list = new BlockList();
+    list.addSubnet(addr, bits === undefined ? (v6 ? 128 : 32) : Number(bits), v6 ? 'ipv6' : 'ipv4');
+    return list.check(address, v6 ? 'ipv6' : 'ipv4');
+  } catch {
+    return 'maybe'; // a dotted netmask (/255.255.0.0) or worse
+  }
 }
 
 // ---- iptables rule classification ----
@@ -720,7 +724,11 @@ function readFirewall(): FirewallFacts {
   if (!saved.ok) return { source: 'unknown', toolMissing: false, reason: `iptables-save failed: ${saved.error}` };
   const v6 = findTool('ip6tables-save');
   const saved6 = v6 === null ? null : run(v6, []);
-  return { source: 'iptables', chains: [...parseIptablesSave(saved.stdout, 'ip'), ...(saved6?.ok === true ? parseIptablesSave(saved6.stdout, 'ip6') : [])] };
+  try {
+    return { source: 'iptables', chains: [...parseIptablesSave(saved.stdout, 'ip'), ...(saved6?.ok === true ? parseIptablesSave(saved6.stdout, 'ip6') : [])] };
+  } catch (err) {
+    return { source: 'unknown', toolMissing: false, reason: `cannot read the output of iptables-save: ${(err as Error).message}` };
+  }
 }
 
 function portHolders(): readonly PortHolder[] | Unknown {

@@ -17,6 +17,7 @@ const noOptions = {
   tlsKey: undefined,
   tlsCa: undefined,
   serverName: undefined,
+  diagnose: undefined,
 };
 
 const base: CommandLine = {
