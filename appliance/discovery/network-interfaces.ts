@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
 import type { NetworkInterfaceInfo } from 'node:os';
 
@@ -13,6 +13,8 @@ export interface LinkFacts {
   /** Administratively up with carrier (or carrier unknown). */
   readonly up: boolean;
   readonly multicast: boolean;
+  /** A port of a bridge: the bridge, not the port, is where this host talks. */
+  readonly bridgePort: boolean;
 }
 
 const IFF_UP = 0x1;
@@ -23,15 +25,15 @@ export function readLinkFacts(name: string): LinkFacts {
   try {
     const flags = Number.parseInt(readFileSync(`/sys/class/net/${name}/flags`, 'utf8').trim(), 16);
     const oper = readFileSync(`/sys/class/net/${name}/operstate`, 'utf8').trim();
-    return { up: (flags & IFF_UP) !== 0 && (oper === 'up' || oper === 'unknown'), multicast: (flags & IFF_MULTICAST) !== 0 };
+    return { up: (flags & IFF_UP) !== 0 && (oper === 'up' || oper === 'unknown'), multicast: (flags & IFF_MULTICAST) !== 0, bridgePort: existsSync(`/sys/class/net/${name}/brport`) };
   } catch {
-    return { up: false, multicast: false };
+    return { up: false, multicast: false, bridgePort: false };
   }
 }
 
 /**
- * The interfaces to run mDNS on: up, multicast-capable, not loopback, with an
- * address; only those named in `only` when it is not empty.
+ * The interfaces to run mDNS on: up, multicast-capable, not loopback, not a
+ * bridge port, with an address; only those named in `only` when it is not empty.
  */
 export function selectInterfaces(
   all: Readonly<Record<string, readonly NetworkInterfaceInfo[] | undefined>>,
@@ -43,7 +45,7 @@ export function selectInterfaces(
     if (infos === undefined || infos.some((i) => i.internal)) continue;
     if (only.length > 0 && !only.includes(name)) continue;
     const facts = link(name);
-    if (!facts.up || !facts.multicast) continue;
+    if (!facts.up || !facts.multicast || facts.bridgePort) continue;
     const v4 = infos.filter((i) => i.family === 'IPv4').map((i) => ({ address: i.address, prefix: prefixOf(i) }));
     const v6 = infos.filter((i) => i.family === 'IPv6').map((i) => ({ address: i.address, prefix: prefixOf(i), linkLocal: i.address.toLowerCase().startsWith('fe80:') }));
     if (v4.length === 0 && v6.length === 0) continue;

@@ -12,10 +12,11 @@ const all = {
   down0: [v4('10.9.0.1', '10.9.0.1/24')],
   nomc0: [v4('10.8.0.1', '10.8.0.1/24')],
   v6only: [v6('fd00::7', 'fd00::7/64')],
+  port0: [v6('fe80::5', 'fe80::5/64')],
 };
-const link = (name: string): LinkFacts => ({ up: name !== 'down0', multicast: name !== 'nomc0' });
+const link = (name: string): LinkFacts => ({ up: name !== 'down0', multicast: name !== 'nomc0', bridgePort: name === 'port0' });
 
-test('selectInterfaces() takes what is up, multicast-capable and not loopback', () => {
+test('selectInterfaces() takes what is up, multicast-capable, not loopback and not a bridge port', () => {
   assert.equal(selectInterfaces(all, link, []).map((i) => i.name), ['eth0', 'eth1', 'v6only']);
   assert.equal(selectInterfaces(all, link, ['eth1', 'down0', 'nope']).map((i) => i.name), ['eth1']);
   const eth0 = selectInterfaces(all, link, ['eth0'])[0]!;
