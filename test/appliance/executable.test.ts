@@ -136,7 +136,7 @@ test('alliance serve answers health, status and metrics, refuses a second instan
     const s = JSON.parse(status.stdout) as { health: string; nodeId: string; https: { fingerprint: string }; services: { name: string; state: string }[]; pid: number };
     assert.is(s.health, 'ok');
     assert.is(s.pid, appliance.child.pid);
-    assert.equal(s.services.map((x) => [x.name, x.state]), [['control', 'running'], ['bus', 'running'], ['https', 'running']]);
+    assert.equal(s.services.map((x) => [x.name, x.state]), [['control', 'running'], ['bus', 'running'], ['https', 'running'], ['discovery', 'running']]);
     assert.is(s.https.fingerprint, health.peerFingerprint, 'status shows the fingerprint of the certificate actually served');
 
     const human = runCli(['status', '--data-dir', dir]);
@@ -188,7 +188,7 @@ test('alliance bus call and bus watch reach a running appliance from another pro
     assert.ok(s.services.some((x) => x.name === 'bus' && x.state === 'running'));
 
     const methods = JSON.parse(bus('call', 'bus.methods').stdout) as { methods: { name: string }[] };
-    assert.equal(methods.methods.map((m) => m.name).sort(), ['appliance.status', 'bus.methods', 'events.list', 'events.record']);
+    assert.equal(methods.methods.map((m) => m.name).sort(), ['appliance.status', 'bus.methods', 'discovery.list', 'events.list', 'events.record']);
 
     const params = JSON.stringify({ kind: 'operator.note', message: 'over the bus', idempotencyKey: 'note-1' });
     const first = JSON.parse(bus('call', 'events.record', params).stdout) as { event: { id: number }; created: boolean };
