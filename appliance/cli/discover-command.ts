@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../config/index.ts';
-import { diagnose, formatFindings, gatherNetworkFacts, lookupSrvPeers, openDiscovery, parsePeers, peersAsNodes, type DiscoveredNode } from '../discovery/index.ts';
+import { diagnose, formatFindings, gatherNetworkFacts, interfaceList, lookupSrvPeers, openDiscovery, parsePeers, peersAsNodes, type DiscoveredNode } from '../discovery/index.ts';
 import { cliErrors } from './errors.ts';
 import { formatDiscovered } from './format-discovery.ts';
 import type { CommandLine } from './parse-command-line.ts';
@@ -9,7 +9,7 @@ const DEFAULT_WAIT_MS = 3000;
 
 /** `alliance discover`: browses on its own (no running appliance needed), then adds the unicast peers. */
 export async function discover(cmd: CommandLine, config: Config, out: (text: string) => void): Promise<number> {
-  const only = config.discovery.interfaces === '' ? [] : config.discovery.interfaces.split(',');
+  const only = interfaceList(config.discovery.interfaces);
   if (cmd.options.diagnose !== undefined) {
     const findings = diagnose(await gatherNetworkFacts(), { interfaces: only });
     out(cmd.json ? `${JSON.stringify({ findings }, null, 2)}\n` : formatFindings(findings));

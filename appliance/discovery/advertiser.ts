@@ -108,9 +108,17 @@ export class Advertiser {
     return instanceFqdn(this.#instance, this.#o.advertisement.node.role);
   }
 
+  // Every received packet needs them; they change only with the name or the
+  // interface (a changed interface is a new object from the watcher).
+  readonly #recordsOf = new WeakMap<MdnsInterface, { instance: string; records: MdnsRecord[] }>();
+
   #records(iface: MdnsInterface): MdnsRecord[] {
+    const known = this.#recordsOf.get(iface);
+    if (known?.instance === this.#instance) return known.records;
     const addresses = { v4: iface.v4.map((a) => a.address), v6: iface.v6.map((a) => a.address) };
-    return allRecords({ ...this.#o.advertisement, instance: this.#instance }, addresses, this.#o.ttl);
+    const records = allRecords({ ...this.#o.advertisement, instance: this.#instance }, addresses, this.#o.ttl);
+    this.#recordsOf.set(iface, { instance: this.#instance, records });
+    return records;
   }
 
   #onConflict(): void {

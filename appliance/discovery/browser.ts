@@ -1,7 +1,7 @@
 import { instancesInCache, type DiscoveredNode } from './instances.ts';
 import type { MdnsTransport, ReceivedPacket } from './mdns-transport.ts';
 import type { MdnsInterface } from './network-interfaces.ts';
-import { RecordCache } from './record-cache.ts';
+import { RecordCache, type CachedRecord } from './record-cache.ts';
 import { SERVICE_TYPES, type MdnsRecord } from './records.ts';
 import type { NodeRole } from './txt.ts';
 
@@ -104,19 +104,24 @@ export class Browser {
     if (this.#stopped) return;
     let due: number | undefined;
     for (const e of this.#cache.find()) {
-      const refreshAt = e.receivedAt + (e.expiresAt - e.receivedAt) * REFRESH_AT;
-      const at = this.#refreshed.has(e.record) || e.record.ttl === 0 ? e.expiresAt : refreshAt;
+      const at = this.#refreshAt(e) ?? e.expiresAt;
       if (due === undefined || at < due) due = at;
     }
     if (due === undefined) return;
     this.#sweepTimer = setTimeout(() => this.#sweep(), Math.max(0, due - now) + 5);
   }
 
+  /** When to ask again for a record, or undefined when it is a goodbye or was asked for already. */
+  #refreshAt(e: CachedRecord): number | undefined {
+    if (e.record.ttl === 0 || this.#refreshed.has(e.record)) return undefined;
+    return e.receivedAt + (e.expiresAt - e.receivedAt) * REFRESH_AT;
+  }
+
   #sweep(): void {
     const now = this.#now();
     for (const e of this.#cache.find()) {
-      if (e.record.ttl === 0 || this.#refreshed.has(e.record)) continue;
-      if (now >= e.receivedAt + (e.expiresAt - e.receivedAt) * REFRESH_AT) {
+      const at = this.#refreshAt(e);
+      if (at !== undefined && now >= at) {
         this.#refreshed.add(e.record);
         const iface = this.#o.transport.interfaces.find((i) => i.name === e.iface);
         if (iface !== undefined) void this.#o.transport.send(iface, { kind: 'query', questions: [{ name: e.record.name, type: e.record.type }] });

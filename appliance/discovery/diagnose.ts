@@ -1,4 +1,5 @@
 import type { FirewallChain, FirewallRule, InterfaceFacts, NetworkFacts } from './network-facts.ts';
+import { carrierUp } from './network-interfaces.ts';
 
 // `alliance discover --diagnose`: what stands between this host and mDNS, in
 // plain words, judged from facts gathered by network-facts.ts. Pure: the same
@@ -83,7 +84,7 @@ function checkInterface(i: InterfaceFacts, facts: NetworkFacts, ctx: Context): F
   }
 
   if (!i.flags.up) return [problem('down: it is switched off (administratively down), so mDNS cannot run on it', `ip link set ${name} up`)];
-  if (i.operstate !== 'up' && i.operstate !== 'unknown') return [noCarrier(i, facts)];
+  if (!carrierUp(i.operstate)) return [noCarrier(i, facts)];
 
   const out: Finding[] = [];
   if (!i.flags.multicast) out.push(problem('multicast is off (no MULTICAST flag), so it can neither send nor receive mDNS', `ip link set ${name} multicast on`));
@@ -390,7 +391,7 @@ function isLinkLocal(cidr: string): boolean {
  */
 function isUsable(i: InterfaceFacts): boolean {
   if (i.flags === 'unknown' || !i.flags.up || !i.flags.multicast || i.flags.loopback || i.bridgePortOf !== null) return false;
-  if (i.operstate !== 'up' && i.operstate !== 'unknown') return false;
+  if (!carrierUp(i.operstate)) return false;
   return i.ipv4.length > 0 || i.ipv6.length > 0;
 }
 

@@ -6,3 +6,4 @@ export { encodeTxt, decodeTxt, type AdvertisedNode, type NodeRole } from './txt.
 export { lookupSrvPeers, parsePeers, peersAsNodes, type PeerAddress, type SrvLookup } from './unicast-peers.ts';
 export { diagnose, formatFindings, type Finding } from './diagnose.ts';
 export { gatherNetworkFacts } from './network-facts.ts';
+export { interfaceList } from './network-interfaces.ts';

@@ -36,7 +36,8 @@ export interface MdnsTransportOptions {
 
 interface Family {
   readonly socket: Socket;
-  readonly joined: Set<string>;
+  /** Interface name -> the address its membership was made with (to leave it by). */
+  readonly joined: Map<string, string>;
   /** Sends in order, each after choosing its interface. */
   queue: Promise<void>;
 }
@@ -47,8 +48,6 @@ export class MdnsTransport {
   #v4: Family | undefined;
   #v6: Family | undefined;
   #closed = false;
-  /** The address each membership was made with, to leave it by. */
-  readonly #lastAddress = new Map<string, string>();
 
   private constructor(options: MdnsTransportOptions) {
     this.#options = options;
@@ -124,18 +123,18 @@ export class MdnsTransport {
     socket.setMulticastLoopback(true); // so `alliance discover` on this machine sees the appliance here
     socket.on('error', (err) => this.#options.onWarning(`mDNS socket (${type}): ${err.message}`));
     socket.on('message', (msg, rinfo) => this.#receive(msg, rinfo));
-    return { socket, joined: new Set(), queue: Promise.resolve() };
+    return { socket, joined: new Map(), queue: Promise.resolve() };
   }
 
   #join(family: Family | undefined, group: string, wanted: (readonly [string, string])[]): void {
     if (family === undefined) return;
     const names = new Set(wanted.map(([name]) => name));
-    for (const name of [...family.joined]) {
+    for (const [name, address] of [...family.joined]) {
       if (names.has(name)) continue;
       family.joined.delete(name);
       // The interface may be gone already, and the membership with it.
       try {
-        family.socket.dropMembership(group, this.#lastAddress.get(`${group}/${name}`) ?? '');
+        family.socket.dropMembership(group, address);
       } catch {
         /* nothing to leave */
       }
@@ -144,8 +143,7 @@ export class MdnsTransport {
       if (family.joined.has(name)) continue;
       try {
         family.socket.addMembership(group, address);
-        family.joined.add(name);
-        this.#lastAddress.set(`${group}/${name}`, address);
+        family.joined.set(name, address);
       } catch (err) {
         this.#options.onWarning(`cannot join ${group} on ${name}: ${(err as Error).message}`);
       }

@@ -4,6 +4,7 @@ import { accessSync, constants, existsSync, readdirSync, readFileSync, readlinkS
 import { endianness, networkInterfaces } from 'node:os';
 import { basename, join } from 'node:path';
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
+import { readInterfaceFlags, type InterfaceFlags } from './network-interfaces.ts';
 
 // What the host's network looks like to mDNS, read once for `alliance discover
 // --diagnose`. This file is the I/O edge: it reads /sys, /proc, runs ip/ss/nft/
@@ -18,11 +19,7 @@ const TOOL_TIMEOUT_MS = 2000;
 
 export type Unknown = 'unknown';
 
-export interface LinkFlags {
-  readonly up: boolean;
-  readonly multicast: boolean;
-  readonly loopback: boolean;
-}
+export type LinkFlags = InterfaceFlags;
 
 export interface BridgeFacts {
   /** /sys/class/net/<br>/bridge/multicast_snooping */
@@ -135,11 +132,11 @@ export async function gatherNetworkFacts(): Promise<NetworkFacts> {
   const interfaces = [...names].sort().map((name): InterfaceFacts => {
     const infos = os[name] ?? [];
     const sys = `/sys/class/net/${name}`;
-    const flags = readHex(`${sys}/flags`);
+    const flags = readInterfaceFlags(name);
     const disable = readText(`/proc/sys/net/ipv6/conf/${name}/disable_ipv6`);
     return {
       name,
-      flags: flags === null ? 'unknown' : { up: (flags & 0x1) !== 0, loopback: (flags & 0x8) !== 0, multicast: (flags & 0x1000) !== 0 },
+      flags: flags ?? 'unknown',
       operstate: readText(`${sys}/operstate`)?.trim() ?? null,
       ipv4: infos.filter((i) => i.family === 'IPv4').map((i) => i.cidr ?? i.address),
       ipv6: infos.filter((i) => i.family === 'IPv6').map((i) => (i.cidr ?? i.address).replace(/%[^/]*/, '')),
@@ -628,12 +625,6 @@ function readText(path: string): string | null {
   } catch {
     return null;
   }
-}
-
-function readHex(path: string): number | null {
-  const text = readText(path);
-  const n = text === null ? Number.NaN : Number.parseInt(text.trim(), 16);
-  return Number.isNaN(n) ? null : n;
 }
 
 function readBool(path: string): boolean | Unknown {

@@ -17,18 +17,43 @@ export interface LinkFacts {
   readonly bridgePort: boolean;
 }
 
-const IFF_UP = 0x1;
-const IFF_MULTICAST = 0x1000;
+export interface InterfaceFlags {
+  readonly up: boolean;
+  readonly loopback: boolean;
+  readonly multicast: boolean;
+}
+
+/** The IFF_* bits of /sys/class/net/<name>/flags; null when unreadable. */
+export function readInterfaceFlags(name: string): InterfaceFlags | null {
+  let bits: number;
+  try {
+    bits = Number.parseInt(readFileSync(`/sys/class/net/${name}/flags`, 'utf8').trim(), 16);
+  } catch {
+    return null;
+  }
+  return Number.isNaN(bits) ? null : { up: (bits & 0x1) !== 0, loopback: (bits & 0x8) !== 0, multicast: (bits & 0x1000) !== 0 };
+}
+
+/** Whether an operstate lets packets through; "unknown" is what links that report no carrier say. */
+export function carrierUp(operstate: string | null): boolean {
+  return operstate === 'up' || operstate === 'unknown';
+}
+
+/** discovery.interfaces ("eth0,br0", or empty for all) as a list. */
+export function interfaceList(setting: string): string[] {
+  return setting === '' ? [] : setting.split(',');
+}
 
 /** Reads /sys/class/net/<name>; a missing file reads as down. */
 export function readLinkFacts(name: string): LinkFacts {
+  const flags = readInterfaceFlags(name);
+  let oper: string | null = null;
   try {
-    const flags = Number.parseInt(readFileSync(`/sys/class/net/${name}/flags`, 'utf8').trim(), 16);
-    const oper = readFileSync(`/sys/class/net/${name}/operstate`, 'utf8').trim();
-    return { up: (flags & IFF_UP) !== 0 && (oper === 'up' || oper === 'unknown'), multicast: (flags & IFF_MULTICAST) !== 0, bridgePort: existsSync(`/sys/class/net/${name}/brport`) };
+    oper = readFileSync(`/sys/class/net/${name}/operstate`, 'utf8').trim();
   } catch {
-    return { up: false, multicast: false, bridgePort: false };
+    /* gone: reads as down */
   }
+  return { up: flags !== null && flags.up && carrierUp(oper), multicast: flags?.multicast ?? false, bridgePort: existsSync(`/sys/class/net/${name}/brport`) };
 }
 
 /**

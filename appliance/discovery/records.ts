@@ -93,7 +93,7 @@ export function rdataKey(r: MdnsRecord): string {
 }
 
 export function toWire(r: MdnsRecord): Answer {
-  return { ...r, class: 'IN', data: r.data } as Answer;
+  return { ...r, class: 'IN' } as Answer;
 }
 
 const KNOWN = new Set<string>(['PTR', 'SRV', 'TXT', 'A', 'AAAA']);

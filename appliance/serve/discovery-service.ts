@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { Config } from '../config/index.ts';
-import { lookupSrvPeers, openDiscovery, parsePeers, peersAsNodes, type DiscoveredNode, type Discovery } from '../discovery/index.ts';
+import { interfaceList, lookupSrvPeers, openDiscovery, parsePeers, peersAsNodes, type DiscoveredNode, type Discovery } from '../discovery/index.ts';
 import { describeError } from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
 import type { ServiceDefinition } from '../supervisor/index.ts';
@@ -62,7 +62,7 @@ export function discoveryService(options: DiscoveryServiceOptions): { service: S
       const svcLog = log.child({ svc: 'discovery' });
       unicast = peersAsNodes(parsePeers(config.discovery.peers), 'config');
       running = await openDiscovery({
-        interfaces: config.discovery.interfaces === '' ? [] : config.discovery.interfaces.split(','),
+        interfaces: interfaceList(config.discovery.interfaces),
         ttl: config.discovery.ttl_s,
         browse: ['appliance', 'host'],
         advertise: {

@@ -122,7 +122,7 @@ await withAvahiLab(3, async (lab) => {
   console.log(`${MANY} instances: ours seen ${seenMany('many-')(browser.stdout())} of ${MANY}`);
   const ourCpu = await many.until((text) => /cpu (\S+)/.exec(text)?.[1], 'our publisher CPU', 30_000).then(Number);
 
-  const daemonPid = Number(execFileSync('pgrep', ['-n', '-f', 'avahi-daemon --no-drop-root'], { encoding: 'utf8' }).trim());
+  const daemonPid = Number(execFileSync('pgrep', ['-n', '-x', 'avahi-daemon'], { encoding: 'utf8' }).trim());
   const cpuBefore = cpuMsOfPid(daemonPid);
   const avahiStart = Date.now();
   for (let i = 0; i < MANY; i += 1) lab.avahiClient('avahi-publish', ['-s', `amany-${i}`, '_alliance._tcp', '8443', 'txtvers=1', `node=${nodeId(4)}`, 'role=appliance', 'cluster=', 'version=1.0.0', 'api=8443', 'bus=0']);

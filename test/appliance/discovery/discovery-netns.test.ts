@@ -85,7 +85,8 @@ test('two appliances named alike: one keeps "alpha", the other probes, renames t
   assert.equal(names, ['alpha', 'alpha (2)']);
   const renamed = visibleFrom(h1).instance === 'alpha (2)' ? h1 : h2;
   const events = runCli(['events', '--json', '--kind', 'discovery.renamed', '--data-dir', running.get(renamed)!.dir], { netns: renamed.ns });
-  assert.match(events.stdout, /"alpha" is taken on this network; advertising as \\"alpha \(2\)\\"|is taken on this network/);
+  const [event] = JSON.parse(events.stdout) as { message: string }[];
+  assert.is(event?.message, 'mDNS name "alpha" is taken on this network; advertising as "alpha (2)" (set appliance.name to choose another)');
 });
 
 test('appliances see each other over the bus method discovery.list', async () => {
