@@ -170,7 +170,8 @@ export class BusServer {
     const seen = this.#remembered.get(memoKey);
     if (seen) {
       if (seen.paramsHash !== paramsHash) return Promise.resolve({ ok: false, error: toWire(busErrors.IDEMPOTENCY_CONFLICT({ key: request.key, method: request.method })) });
-      return seen.outcome;
+      // A retry that arrives while the first attempt still runs waits for it, and runs again if it failed.
+      return seen.outcome.then((first) => (first.ok ? first : this.#outcome(request)));
     }
     const outcome = this.#run(request);
     this.#remembered.set(memoKey, { paramsHash, outcome, at: now });
