@@ -1,6 +1,8 @@
 // The `alliance` executable. Only this file reads argv, env and signals, and
 // decides the exit code.
 import { homedir, hostname } from 'node:os';
+import { agentModule } from '../services/agent/main.ts';
+import { controllerModule } from '../services/controller/main.ts';
 import { parseCommandLine, runCommand } from './cli/index.ts';
 import { describeError, isAllianceError } from './errors/index.ts';
 import { checkNativeCache } from './native-cache.ts';
@@ -31,13 +33,56 @@ function main(): void {
     fatal(err);
     return;
   }
-  runCommand(command, { env: process.env, hostname: hostname(), out: (text) => process.stdout.write(text), stopRequested })
+  const io = {
+    env: process.env,
+    hostname: hostname(),
+    out: (text: string) => void process.stdout.write(text),
+    stopRequested,
+    modules: [controllerModule, agentModule],
+    readStdin,
+    ...(process.stdin.isTTY ? { readSecret } : {}),
+  };
+  runCommand(command, io)
     .then((code) => {
       process.exitCode = code;
       // Services are stopped by now; do not wait for stray handles.
       if (command.command === 'serve') setImmediate(() => process.exit(code));
     })
     .catch(fatal);
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Asks on the terminal without echoing what is typed. */
+function readSecret(prompt: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    process.stderr.write(prompt);
+    const stdin = process.stdin;
+    stdin.setRawMode(true);
+    stdin.resume();
+    let typed = '';
+    const onData = (chunk: Buffer): void => {
+      for (const ch of chunk.toString('utf8')) {
+        if (ch === '\r' || ch === '\n') return finish();
+        if (ch === '\u0003') return finish(new Error('interrupted'));
+        if (ch === '\u007f' || ch === '\b') typed = typed.slice(0, -1);
+        else typed += ch;
+      }
+    };
+    function finish(err?: Error): void {
+      stdin.off('data', onData);
+      stdin.setRawMode(false);
+      stdin.pause();
+      process.stderr.write('\n');
+      if (err) reject(err);
+      else resolve(typed);
+    }
+    stdin.on('data', onData);
+  });
 }
 
 /** One line on stderr, the error's exit code (1 for anything unexpected). */

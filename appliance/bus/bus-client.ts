@@ -9,6 +9,8 @@ export interface BusClientOptions {
   readonly tls?: TlsOptions;
   readonly timeoutMs?: number;
   readonly maxMessageBytes?: number;
+  /** Sent with every call, for servers whose methods ask who is calling. */
+  readonly credential?: string;
 }
 
 export interface CallOptions {
@@ -24,12 +26,14 @@ export class BusClient {
   readonly #socket: NngSocket;
   readonly #timeoutMs: number;
   readonly #limit: number;
+  readonly #credential: string | undefined;
 
   private constructor(url: string, socket: NngSocket, options: BusClientOptions) {
     this.url = url;
     this.#socket = socket;
     this.#timeoutMs = options.timeoutMs ?? 5000;
     this.#limit = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    this.#credential = options.credential;
   }
 
   static async connect(url: string, options: BusClientOptions = {}): Promise<BusClient> {
@@ -52,7 +56,7 @@ export class BusClient {
     const id = randomUUID();
     const ctx = this.#socket.context({ sendTimeoutMs: timeoutMs, recvTimeoutMs: timeoutMs });
     try {
-      await ctx.send(encodeEnvelope({ v: 1, t: 'req', id, method, deadline: Date.now() + timeoutMs, key: options.idempotencyKey, params }, this.#limit), { signal: options.signal });
+      await ctx.send(encodeEnvelope({ v: 1, t: 'req', id, method, deadline: Date.now() + timeoutMs, key: options.idempotencyKey, cred: this.#credential, params }, this.#limit), { signal: options.signal });
       const answer = decodeEnvelope(await ctx.recv({ signal: options.signal }), this.#limit);
       if (answer.t !== 'res' || answer.id !== id) throw busErrors.BAD_ENVELOPE({ problem: `answer does not match request ${id}` });
       if (answer.ok) return answer.result as R;

@@ -15,6 +15,8 @@ export interface MethodContext {
   readonly signal: AbortSignal;
   readonly deadline: number;
   readonly requestId: string;
+  /** What the caller sent as its credential (BusClientOptions.credential); methods that need one check it. */
+  readonly credential: string | undefined;
 }
 
 export interface MethodDefinition<P extends TSchema = TSchema, R extends TSchema = TSchema> {
@@ -165,7 +167,8 @@ export class BusServer {
       if (now - entry.at < this.#ttl && this.#remembered.size <= this.#maxRemembered) break;
       this.#remembered.delete(key);
     }
-    const memoKey = `${request.method}\u0000${request.key}`;
+    // Keyed by caller too: one caller's key never answers another's request.
+    const memoKey = `${request.method}\u0000${request.cred ?? ''}\u0000${request.key}`;
     const paramsHash = createHash('sha256').update(encode(request.params)).digest('hex');
     const seen = this.#remembered.get(memoKey);
     if (seen) {
@@ -194,7 +197,7 @@ export class BusServer {
     }
     try {
       const signal = AbortSignal.timeout(left);
-      const result = await compiled.definition.handler(request.params as never, { signal, deadline: request.deadline, requestId: request.id });
+      const result = await compiled.definition.handler(request.params as never, { signal, deadline: request.deadline, requestId: request.id, credential: request.cred });
       // The caller has given up by now; an answer after its deadline would contradict what it saw.
       if (signal.aborted) return { ok: false, error: toWire(busErrors.DEADLINE({ method: request.method, timeoutMs: left })) };
       // Like a response schema: fields the result does not declare never leave.

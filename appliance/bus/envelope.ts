@@ -15,6 +15,8 @@ export interface RequestEnvelope {
   /** Epoch milliseconds after which the caller has given up. */
   readonly deadline: number;
   readonly key?: string | undefined;
+  /** The caller's credential where a method needs to know who calls (a host's, say); never logged. */
+  readonly cred?: string | undefined;
   readonly params: unknown;
 }
 
@@ -70,6 +72,7 @@ export function decodeEnvelope(bytes: Uint8Array, limit = DEFAULT_MAX_MESSAGE_BY
       need('method', 'string');
       need('deadline', 'number');
       if (e.key !== undefined) need('key', 'string');
+      if (e.cred !== undefined) need('cred', 'string');
       return e as unknown as RequestEnvelope;
     case 'res':
       need('id', 'string');

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { cliErrors } from './errors.ts';
 
-export const COMMANDS = ['help', 'version', 'init', 'serve', 'status', 'events', 'bus', 'discover'] as const;
+export const COMMANDS = ['help', 'version', 'init', 'serve', 'agent', 'status', 'events', 'bus', 'discover', 'login', 'logout', 'projects', 'users', 'hosts', 'join-tokens'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 export interface CommandLine {
@@ -32,18 +32,36 @@ const OPTIONS = {
   'tls-key': { type: 'string' },
   'tls-ca': { type: 'string' },
   'server-name': { type: 'string' },
+  admin: { type: 'string' },
+  'password-file': { type: 'string' },
+  user: { type: 'string' },
+  project: { type: 'string' },
+  token: { type: 'string' },
+  fingerprint: { type: 'string' },
+  role: { type: 'string' },
+  state: { type: 'string' },
+  uses: { type: 'string' },
+  ttl: { type: 'string' },
+  description: { type: 'string' },
 } as const;
 
 /** Options each command takes beyond --data-dir, --config, --set and --help. */
 const ACCEPTS: Readonly<Record<CommandName, readonly string[]>> = {
   help: [],
   version: ['json'],
-  init: ['json'],
+  init: ['json', 'admin', 'password-file'],
   serve: [],
+  agent: [],
   status: ['json'],
   events: ['json', 'limit', 'kind', 'severity', 'key'],
   bus: ['json', 'url', 'timeout', 'idempotency-key', 'tls-cert', 'tls-key', 'tls-ca', 'server-name'],
   discover: ['json', 'timeout', 'diagnose'],
+  login: ['json', 'user', 'project', 'password-file', 'fingerprint'],
+  logout: [],
+  projects: ['json', 'url', 'token', 'description', 'user', 'role'],
+  users: ['json', 'url', 'token', 'password-file', 'project', 'role'],
+  hosts: ['json', 'url', 'token', 'state'],
+  'join-tokens': ['json', 'url', 'token', 'uses', 'ttl', 'description'],
 };
 
 const ARITY: Readonly<Record<CommandName, readonly [number, number]>> = {
@@ -55,6 +73,13 @@ const ARITY: Readonly<Record<CommandName, readonly [number, number]>> = {
   events: [0, 3],
   bus: [1, 8],
   discover: [0, 0],
+  agent: [0, 0],
+  login: [0, 1],
+  logout: [0, 0],
+  projects: [1, 4],
+  users: [1, 4],
+  hosts: [1, 3],
+  'join-tokens': [1, 2],
 };
 
 /**
@@ -103,6 +128,17 @@ export function parseCommandLine(argv: readonly string[], env: Readonly<Record<s
       tlsCa: values['tls-ca'],
       serverName: values['server-name'],
       diagnose: values.diagnose === true ? 'yes' : undefined,
+      admin: values.admin,
+      passwordFile: values['password-file'],
+      user: values.user,
+      project: values.project,
+      token: values.token,
+      fingerprint: values.fingerprint,
+      role: values.role,
+      state: values.state,
+      uses: values.uses,
+      ttl: values.ttl,
+      description: values.description,
     },
   };
 }
@@ -136,6 +172,19 @@ Commands:
   discover --diagnose
                     check each interface for what stops mDNS (multicast, IPv6,
                     bridges, firewall) and say how to fix it
+  agent             run the host agent in the foreground: find the controller (agent.controller,
+                    the kernel command line, or mDNS), enrol, report inventory and heartbeats
+  init --admin NAME [--password-file FILE|-]
+                    also create the first cloud admin (password from FILE, stdin, or a prompt)
+  login [URL] --user NAME [--project P]
+                    get a token from the controller API (default https://localhost:8443) and keep it
+                    in ~/.config/alliance/credentials.json (--fingerprint pins the certificate)
+  logout            revoke the kept token and forget it
+  projects list | create NAME | show P | delete P | members P | grant P USER ROLE | revoke P USER
+  users list | create NAME | show U | delete U | password U
+  hosts list [--state S] | show ID | approve ID | reject ID | retire ID
+  join-tokens create [--uses N] [--ttl SECONDS] [--description TEXT] | list | revoke ID
+                    API commands take --url URL and --token T ($ALLIANCE_TOKEN, e.g. an API key)
   version           print version, commit, Node version and build time
   help [COMMAND]    this text
 

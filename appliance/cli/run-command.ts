@@ -1,10 +1,12 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONFIG_FILE_NAME, defaultConfig, loadConfig, renderConfigTemplate } from '../config/index.ts';
 import { dataDirLayout } from '../data-dir/index.ts';
 import { loadNodeIdentity, readCertificateFacts } from '../identity/index.ts';
 import { createLogger } from '../log/index.ts';
-import { armStopWatchdog, initialise, serve, type ApplianceStatus } from '../serve/index.ts';
-import type { StoredEvent } from '../store/index.ts';
+import { armStopWatchdog, initialise, serve, type ApplianceStatus, type ServiceModule } from '../serve/index.ts';
+import { runApiCommand } from './api-commands.ts';
+import { openStore, type StoredEvent } from '../store/index.ts';
 import { buildInfo } from '../build-info.ts';
 import { busCall, busWatch } from './bus-commands.ts';
 import { askAppliance } from './control-client.ts';
@@ -20,6 +22,11 @@ export interface CommandIo {
   readonly out: (text: string) => void;
   /** Resolves when the process is asked to stop (SIGTERM/SIGINT), with the signal's name. */
   readonly stopRequested: Promise<string>;
+  /** The services this executable carries; main.ts hands them in (the core never imports services/). */
+  readonly modules?: readonly ServiceModule[];
+  /** Reads a secret typed by the operator (without echo) when no file is given. */
+  readonly readSecret?: (prompt: string) => Promise<string>;
+  readonly readStdin?: () => Promise<string>;
 }
 
 /** Runs one command; resolves to the exit code. Errors with an exit code are the caller's to print. */
@@ -40,13 +47,25 @@ export async function runCommand(cmd: CommandLine, io: CommandIo): Promise<numbe
 
     case 'init': {
       const sampleConfig = cmd.configPath === undefined ? { path: join(layout.root, CONFIG_FILE_NAME), text: renderConfigTemplate(defaultConfig(io.hostname)) } : undefined;
+      const answers = { admin: cmd.options.admin, password: cmd.options.admin === undefined ? undefined : await readPassword(cmd.options.passwordFile, io) };
       const report = await initialise(layout, { hostname: io.hostname, now: new Date(), sampleConfig });
-      print(report, [
+      const serviceLines: string[] = [];
+      const initialisers = (io.modules ?? []).flatMap((m) => (m.initialise ? [m.initialise] : []));
+      if (initialisers.length > 0) {
+        const store = openStore(layout.storeFile, { create: false, nodeId: report.nodeId });
+        try {
+          for (const init of initialisers) serviceLines.push(...(await init({ store, layout, now: new Date(), answers })));
+        } finally {
+          store.close();
+        }
+      }
+      print({ ...report, services: serviceLines }, [
         report.created.length > 0 ? `initialised ${layout.root}` : `${layout.root} was already initialised; nothing changed`,
         `  node        ${report.nodeId}`,
         `  cert        SHA-256 ${report.certificate.fingerprint}`,
         ...report.created.map((p) => `  created     ${p}`),
         ...report.kept.map((p) => `  kept        ${p}`),
+        ...serviceLines.map((line) => `  ${line}`),
         '',
       ].join('\n'));
       return 0;
@@ -55,7 +74,7 @@ export async function runCommand(cmd: CommandLine, io: CommandIo): Promise<numbe
     case 'serve': {
       const { config, path } = loadConfig({ dataDir: layout.root, configPath: cmd.configPath, env: io.env, overrides: cmd.overrides, hostname: io.hostname });
       const log = createLogger(config.log.level);
-      const appliance = await serve({ dataDir: layout.root, config, configFile: path, log });
+      const appliance = await serve({ dataDir: layout.root, config, configFile: path, log, modules: io.modules ?? [] });
       const signal = await io.stopRequested;
       log.info({ signal }, 'stopping');
       // Each service gets stop_timeout_ms; past a generous multiple, something is stuck where JS cannot act.
@@ -100,6 +119,22 @@ export async function runCommand(cmd: CommandLine, io: CommandIo): Promise<numbe
       return 0;
     }
 
+    case 'agent': {
+      const agent = io.modules?.find((m) => m.name === 'agent')?.run;
+      if (!agent) throw cliErrors.USAGE({ problem: 'this build of alliance carries no agent' });
+      const { config, path } = loadConfig({ dataDir: layout.root, configPath: cmd.configPath, env: io.env, overrides: cmd.overrides, hostname: io.hostname });
+      const log = createLogger(config.log.level);
+      return agent({ config, configFile: path, layout, log, json: cmd.json, hostname: io.hostname, out: io.out, stopRequested: io.stopRequested });
+    }
+
+    case 'login':
+    case 'logout':
+    case 'projects':
+    case 'users':
+    case 'hosts':
+    case 'join-tokens':
+      return runApiCommand(cmd, { layout, env: io.env, out: io.out, readSecret: io.readSecret });
+
     case 'discover': {
       const { config } = loadConfig({ dataDir: layout.root, configPath: cmd.configPath, env: io.env, overrides: cmd.overrides, hostname: io.hostname });
       return discover(cmd, config, io.out);
@@ -112,6 +147,20 @@ export async function runCommand(cmd: CommandLine, io: CommandIo): Promise<numbe
       throw cliErrors.USAGE({ problem: `Unknown bus subcommand "${sub ?? ''}"; use call or watch` });
     }
   }
+}
+
+/** A password from a file, stdin ("-"), or typed at a prompt; surrounding whitespace is not part of it. */
+async function readPassword(file: string | undefined, io: CommandIo): Promise<string> {
+  if (file === '-') {
+    if (!io.readStdin) throw cliErrors.USAGE({ problem: 'stdin cannot be read here: give --password-file FILE' });
+    return (await io.readStdin()).replace(/\r?\n$/, '');
+  }
+  if (file !== undefined) return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+  if (!io.readSecret) throw cliErrors.USAGE({ problem: 'no terminal to ask for the password: give --password-file FILE (or - for stdin)' });
+  const first = await io.readSecret('Password for the first admin: ');
+  const second = await io.readSecret('Again: ');
+  if (first !== second) throw cliErrors.USAGE({ problem: 'the two passwords differ' });
+  return first;
 }
 
 function tryOr<T>(fn: () => T): T | undefined {

@@ -4,7 +4,7 @@ import { configErrors } from './errors.ts';
 import { ConfigSchema, type Config } from './schema.ts';
 
 /** Environment variables of ours that are not config keys. */
-export const RESERVED_ENV = ['ALLIANCE_DATA_DIR', 'ALLIANCE_CONFIG'] as const;
+export const RESERVED_ENV = ['ALLIANCE_DATA_DIR', 'ALLIANCE_CONFIG', 'ALLIANCE_URL', 'ALLIANCE_TOKEN', 'ALLIANCE_CREDENTIALS'] as const;
 
 export interface ConfigSources {
   readonly defaults: Config;

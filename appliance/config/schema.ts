@@ -58,6 +58,42 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
+    controller: Type.Object(
+      {
+        enabled: Type.Boolean({ description: 'run the controller (REST API under /api/v1, host enrolment) in this appliance' }),
+        listen: Type.String({
+          pattern: '^tls\\+tcp://\\S+$',
+          description: 'tls+tcp:// address where enrolled hosts reach the controller with cluster-CA certificates, e.g. tls+tcp://0.0.0.0:8444',
+        }),
+        access_token_ttl_s: Type.Integer({ minimum: 60, maximum: 86_400, description: 'lifetime of a token from login or refresh' }),
+        refresh_token_ttl_s: Type.Integer({ minimum: 300, maximum: 2_592_000, description: 'lifetime of a refresh token; a session lasts at most this long without a new login' }),
+        password_cost: Type.Integer({ minimum: 10, maximum: 20, description: 'scrypt cost as log2(N) for new password hashes; 15 uses 32 MiB per hash' }),
+        login_attempts_per_minute: Type.Integer({ minimum: 1, maximum: 10_000, description: 'failed logins allowed per user name and per client address each minute' }),
+        heartbeat_interval_s: Type.Integer({ minimum: 1, maximum: 600, description: 'how often agents are asked to send a heartbeat' }),
+        suspect_after_s: Type.Integer({ minimum: 2, maximum: 3600, description: 'silence after which a host is marked suspect' }),
+        offline_after_s: Type.Integer({ minimum: 3, maximum: 86_400, description: 'silence after which a host is marked offline (more than suspect_after_s)' }),
+        unknown_hosts: Type.Union([Type.Literal('pending'), Type.Literal('refuse')], {
+          description: 'a host that asks to enrol without a join token: wait for approval (pending) or refuse it',
+        }),
+        max_pending_hosts: Type.Integer({ minimum: 0, maximum: 100_000, description: 'pending hosts kept at most; more requests without a join token are refused' }),
+      },
+      { additionalProperties: false },
+    ),
+    agent: Type.Object(
+      {
+        controller: Type.String({
+          pattern: '^(|\\S+:\\d{1,5})$',
+          description: 'host:port of the controller HTTPS API to enrol with; empty to take it from the kernel command line or mDNS',
+        }),
+        join_code_file: Type.String({ description: 'file holding a join code (id.secret); empty to wait for approval unless the kernel command line has one' }),
+        fingerprint: Type.String({
+          pattern: '^(|([0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2})$',
+          description: 'SHA-256 fingerprint of the controller HTTPS certificate to pin on first contact; empty trusts on first use',
+        }),
+        cmdline_file: Type.String({ description: 'where to read alliance.controller=, alliance.join= and alliance.fingerprint= (the boot service puts them there)' }),
+      },
+      { additionalProperties: false },
+    ),
     supervisor: Type.Object(
       {
         stop_timeout_ms: Type.Integer({ minimum: 100, maximum: 600_000 }),
@@ -82,6 +118,20 @@ export function defaultConfig(hostname: string): Config {
     log: { level: 'info' },
     bus: { listen: '', trusted_peers: '' },
     discovery: { enabled: true, interfaces: '', peers: '', srv_domain: '', ttl_s: 120 },
+    controller: {
+      enabled: true,
+      listen: 'tls+tcp://0.0.0.0:8444',
+      access_token_ttl_s: 900,
+      refresh_token_ttl_s: 43_200,
+      password_cost: 15,
+      login_attempts_per_minute: 10,
+      heartbeat_interval_s: 5,
+      suspect_after_s: 15,
+      offline_after_s: 45,
+      unknown_hosts: 'pending',
+      max_pending_hosts: 1000,
+    },
+    agent: { controller: '', join_code_file: '', fingerprint: '', cmdline_file: '/proc/cmdline' },
     supervisor: { stop_timeout_ms: 10_000, restart_limit: 5, restart_window_ms: 60_000 },
   };
 }

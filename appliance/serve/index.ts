@@ -6,6 +6,7 @@ export type { InitialiseOptions, InitialiseReport } from './initialise.ts';
 export { managementUrls } from './management-urls.ts';
 export { serve } from './serve.ts';
 export type { RunningAppliance, ServeOptions } from './serve.ts';
+export type { CommandContext, InitContext, PluginContext, ServiceModule, ServicePlugin } from './service-plugin.ts';
 export { ApplianceStatusSchema } from './status-schema.ts';
 export type { ApplianceStatus } from './status-schema.ts';
 export { armStopWatchdog } from './stop-watchdog.ts';

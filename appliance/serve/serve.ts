@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
 import { hostname, networkInterfaces } from 'node:os';
 import type { Config } from '../config/index.ts';
 import type { EventPublisher } from '../bus/index.ts';
@@ -18,6 +19,7 @@ import { requireInitialised } from './initialise.ts';
 import { createJournal } from './journal.ts';
 import { managementUrls } from './management-urls.ts';
 import { publicRoutes } from './public-routes.ts';
+import type { PluginContext, ServiceModule, ServicePlugin } from './service-plugin.ts';
 import type { ApplianceStatus } from './status-schema.ts';
 
 export interface ServeOptions {
@@ -25,6 +27,8 @@ export interface ServeOptions {
   readonly config: Config;
   readonly configFile: string | undefined;
   readonly log: Logger;
+  /** The services this executable carries (controller, ...), handed in by main.ts. */
+  readonly modules?: readonly ServiceModule[];
 }
 
 export interface RunningAppliance {
@@ -92,13 +96,36 @@ export async function serve(options: ServeOptions): Promise<RunningAppliance> {
       note: (kind, severity, message, data) => note(kind, severity, message, data),
     });
 
+    const pluginContext = (source: string): PluginContext => ({
+      config,
+      layout,
+      store,
+      identity,
+      log: log.child({ svc: source }),
+      metrics,
+      note: (kind, severity, message, data) => note(kind, severity, message, data, source),
+      announce,
+      visible: discovery.visible,
+      now: () => new Date(),
+    });
+    const plugins: ServicePlugin[] = (options.modules ?? []).flatMap((m) => (m.plugin ? [m.plugin(pluginContext(m.name))] : []));
+    const withPlugins =
+      (own: (app: FastifyInstance) => Promise<void>, pick: (p: ServicePlugin) => ((app: FastifyInstance) => Promise<void>) | undefined) =>
+      async (app: FastifyInstance): Promise<void> => {
+        await app.register(own);
+        for (const p of plugins) {
+          const routes = pick(p);
+          if (routes) await app.register(routes);
+        }
+      };
+
     const supervisor: Supervisor = new Supervisor(
       [
         apiService({
           name: 'control',
           listen: { path: layout.controlSocket },
           bodyLimit: CONTROL_BODY_LIMIT,
-          routes: controlRoutes({ status, journal, metrics }),
+          routes: withPlugins(controlRoutes({ status, journal, metrics }), (p) => p.controlRoutes),
         }),
         busService({ layout, config, log, status, journal, visible: discovery.visible, onAnswer: busAnswered, onPublisher: (p) => (publisher = p) }),
         apiService({
@@ -106,9 +133,10 @@ export async function serve(options: ServeOptions): Promise<RunningAppliance> {
           listen: { host: config.http.listen, port: config.http.port },
           https: () => ({ key: readFileSync(keyPath), cert: readFileSync(certPath) }),
           bodyLimit: PUBLIC_BODY_LIMIT,
-          routes: publicRoutes({ health: () => overallHealth(statuses()), metrics, metricsToken: () => metricsToken }),
+          routes: withPlugins(publicRoutes({ health: () => overallHealth(statuses()), metrics, metricsToken: () => metricsToken }), (p) => p.publicRoutes),
         }),
         discovery.service,
+        ...plugins.flatMap((p) => (p.service ? [p.service] : [])),
       ],
       {
         log,
@@ -122,9 +150,9 @@ export async function serve(options: ServeOptions): Promise<RunningAppliance> {
       },
     );
 
-    function note(kind: string, severity: 'info' | 'warning' | 'error', message: string, data: Record<string, unknown>): void {
+    function note(kind: string, severity: 'info' | 'warning' | 'error', message: string, data: Record<string, unknown>, source = 'appliance'): void {
       try {
-        journal.record({ source: 'appliance', kind, severity, message, data });
+        journal.record({ source, kind, severity, message, data });
       } catch (err) {
         log.error({ err: describeError(err), kind }, 'could not journal an event');
       }

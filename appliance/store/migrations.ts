@@ -32,6 +32,122 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX events_by_kind ON events (kind, id);
     `,
   },
+  {
+    version: 2,
+    name: 'controller: identities, access, hosts, audit and usage',
+    sql: `
+      CREATE TABLE projects (
+        id          TEXT PRIMARY KEY,
+        name        TEXT NOT NULL UNIQUE,
+        description TEXT NOT NULL DEFAULT '',
+        created_at  TEXT NOT NULL
+      ) STRICT;
+
+      CREATE TABLE users (
+        id            TEXT PRIMARY KEY,
+        name          TEXT NOT NULL UNIQUE,
+        password_hash TEXT,
+        disabled      INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
+        created_at    TEXT NOT NULL
+      ) STRICT;
+
+      -- scope is a project id, or '*' for the whole cloud (role cloud-admin only).
+      CREATE TABLE role_bindings (
+        user_id    TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        scope      TEXT NOT NULL,
+        role       TEXT NOT NULL CHECK (role IN ('cloud-admin', 'admin', 'member', 'reader')),
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (user_id, scope),
+        CHECK ((scope = '*') = (role = 'cloud-admin'))
+      ) STRICT;
+      CREATE INDEX role_bindings_by_scope ON role_bindings (scope);
+
+      -- Only a hash of each secret is kept; the secret is shown once.
+      CREATE TABLE tokens (
+        id          TEXT PRIMARY KEY,
+        secret_hash TEXT NOT NULL UNIQUE,
+        kind        TEXT NOT NULL CHECK (kind IN ('access', 'refresh', 'api-key')),
+        user_id     TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        scope       TEXT NOT NULL,
+        roles       TEXT NOT NULL CHECK (json_valid(roles)),
+        name        TEXT NOT NULL DEFAULT '',
+        parent_id   TEXT,
+        created_at  TEXT NOT NULL,
+        expires_at  TEXT,
+        revoked_at  TEXT
+      ) STRICT;
+      CREATE INDEX tokens_by_user ON tokens (user_id, kind);
+
+      CREATE TABLE join_tokens (
+        id          TEXT PRIMARY KEY,
+        secret_hash TEXT NOT NULL,
+        description TEXT NOT NULL DEFAULT '',
+        max_uses    INTEGER NOT NULL CHECK (max_uses >= 1),
+        uses        INTEGER NOT NULL DEFAULT 0,
+        created_by  TEXT NOT NULL,
+        created_at  TEXT NOT NULL,
+        expires_at  TEXT NOT NULL,
+        revoked_at  TEXT
+      ) STRICT;
+
+      -- A host is its key: id is derived from public_key, the address is just a record about it.
+      CREATE TABLE hosts (
+        id                TEXT PRIMARY KEY,
+        public_key        TEXT NOT NULL,
+        name              TEXT NOT NULL,
+        state             TEXT NOT NULL CHECK (state IN ('pending', 'active', 'suspect', 'offline', 'retired', 'rejected')),
+        addresses         TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(addresses)),
+        labels            TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(labels)),
+        traits            TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(traits)),
+        inventory         TEXT CHECK (inventory IS NULL OR json_valid(inventory)),
+        health            TEXT CHECK (health IS NULL OR json_valid(health)),
+        credential_hash   TEXT,
+        certificate       TEXT,
+        cert_not_after    TEXT,
+        join_token_id     TEXT,
+        approved_by       TEXT,
+        agent_version     TEXT NOT NULL DEFAULT '',
+        created_at        TEXT NOT NULL,
+        updated_at        TEXT NOT NULL,
+        enrolled_at       TEXT,
+        last_heartbeat_at TEXT
+      ) STRICT;
+      CREATE INDEX hosts_by_state ON hosts (state);
+
+      -- Signatures of enrolment requests already seen, so a captured one cannot be replayed.
+      CREATE TABLE enrolment_replays (
+        signature_hash TEXT PRIMARY KEY,
+        expires_at     TEXT NOT NULL
+      ) STRICT;
+
+      CREATE TABLE audit_log (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        at         TEXT NOT NULL,
+        actor      TEXT NOT NULL,
+        actor_kind TEXT NOT NULL CHECK (actor_kind IN ('user', 'api-key', 'host', 'system', 'anonymous')),
+        action     TEXT NOT NULL,
+        target     TEXT NOT NULL DEFAULT '',
+        project_id TEXT,
+        source     TEXT NOT NULL DEFAULT '',
+        outcome    TEXT NOT NULL CHECK (outcome IN ('ok', 'denied', 'failed')),
+        detail     TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(detail))
+      ) STRICT;
+      CREATE INDEX audit_by_project ON audit_log (project_id, id);
+      CREATE INDEX audit_by_action ON audit_log (action, id);
+
+      CREATE TABLE usage_events (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        at         TEXT NOT NULL,
+        project_id TEXT NOT NULL,
+        kind       TEXT NOT NULL,
+        quantity   REAL NOT NULL,
+        unit       TEXT NOT NULL,
+        subject    TEXT NOT NULL DEFAULT '',
+        data       TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(data))
+      ) STRICT;
+      CREATE INDEX usage_by_project ON usage_events (project_id, id);
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -44,6 +44,19 @@ export class Store {
     return this.#writes;
   }
 
+  /**
+   * The connection, for a service's repository (its typed queries). Writes go
+   * through transaction() so each is synced before it is acknowledged.
+   */
+  get database(): Db {
+    return this.#db;
+  }
+
+  /** Counts a committed write made through a repository, for metrics. */
+  countWrite(): void {
+    this.#writes += 1;
+  }
+
   /** Runs fn in one IMMEDIATE transaction; nested calls become savepoints. */
   transaction<T>(fn: () => T): T {
     return this.#db.transaction(fn).immediate();

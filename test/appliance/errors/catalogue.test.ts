@@ -15,8 +15,8 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-// Every errors.ts under appliance/, plus any other file that defines a catalogue, so a new one is picked up.
-const definingFiles = sourceFiles(join(ROOT, 'appliance'))
+// Every errors.ts under appliance/ and services/, plus any other file that defines a catalogue, so a new one is picked up.
+const definingFiles = [...sourceFiles(join(ROOT, 'appliance')), ...sourceFiles(join(ROOT, 'services'))]
   .filter((f) => !f.startsWith(join(ROOT, 'appliance', 'errors')))
   .filter((f) => basename(f) === 'errors.ts' || /\bdefineErrors\(/.test(readFileSync(f, 'utf8')))
   .sort();
@@ -46,7 +46,7 @@ function docRows(text: string): DocRow[] {
 const doc = readFileSync(DOC, 'utf8');
 const rows = docRows(doc);
 
-test('listErrorCodes() sees the catalogue of every errors.ts under appliance/', () => {
+test('listErrorCodes() sees the catalogue of every errors.ts under appliance/ and services/', () => {
   const names = definingFiles.map((f) => relative(ROOT, f));
   for (const expected of ['appliance/api/errors.ts', 'appliance/config/errors.ts', 'appliance/store/errors.ts']) {
     assert.ok(names.includes(expected), `${expected} was not found; found ${names.join(', ')}`);

@@ -1,0 +1,15 @@
+// Message contracts shared by services (controller, agent, boot, console) and
+// the CLI: schemas and pure helpers only, no I/O.
+export { HOST_STATES, HostHealthSchema, HostLabelsSchema, HostSchema, HostStateSchema, InventorySchema } from './host.ts';
+export type { Host, HostHealth, HostState, Inventory } from './host.ts';
+export { DesiredParams, DesiredResult, HeartbeatParams, HeartbeatResult, HOST_METHODS, InventoryParams, InventoryResult } from './host-methods.ts';
+export {
+  controllerProofPayload,
+  ENROLMENT_CLOCK_SKEW_MS,
+  ENROLMENT_PATH,
+  EnrolmentAnswer,
+  EnrolmentRequest,
+  enrolmentPayload,
+  formatJoinCode,
+  parseJoinCode,
+} from './enrolment.ts';

@@ -1,0 +1,6 @@
+import type { ServiceModule } from '../../appliance/serve/index.ts';
+
+/** The host agent: finds the controller, enrols, reports inventory and heartbeats, applies desired state. */
+export const agentModule: ServiceModule = {
+  name: 'agent',
+};
