@@ -18,6 +18,17 @@ const noOptions = {
   tlsCa: undefined,
   serverName: undefined,
   diagnose: undefined,
+  admin: undefined,
+  passwordFile: undefined,
+  user: undefined,
+  project: undefined,
+  token: undefined,
+  fingerprint: undefined,
+  role: undefined,
+  state: undefined,
+  uses: undefined,
+  ttl: undefined,
+  description: undefined,
 };
 
 const base: CommandLine = {

@@ -96,7 +96,7 @@ test('resolveConfig() turns an integer --set value into a number', () => {
 });
 
 test('resolveConfig() ignores the reserved variables and variables that are not ours', () => {
-  assert.equal([...RESERVED_ENV].sort(), ['ALLIANCE_CONFIG', 'ALLIANCE_DATA_DIR']);
+  assert.equal([...RESERVED_ENV].sort(), ['ALLIANCE_CONFIG', 'ALLIANCE_CREDENTIALS', 'ALLIANCE_DATA_DIR', 'ALLIANCE_TOKEN', 'ALLIANCE_URL']);
   const env: Record<string, string | undefined> = { PATH: '/usr/bin', HOME: '/root', ALLIANCE_UNSET: undefined };
   for (const name of RESERVED_ENV) env[name] = '/somewhere';
   const { config, origins } = resolveConfig(sources({ env }));
@@ -152,7 +152,7 @@ const invalid: Record<string, { partial: Partial<ConfigSources>; key: string; va
     key: '(top level)',
     value: '"text"',
     origin: FILE,
-    allowed: /^a table with keys appliance, http, log, bus, discovery, supervisor$/,
+    allowed: /^a table with keys appliance, http, log, bus, discovery, controller, agent, supervisor$/,
   },
 };
 
@@ -181,13 +181,13 @@ const unknown: Record<string, { partial: Partial<ConfigSources>; key: string; or
     partial: { file: { path: FILE, data: { htpp: { port: 8443 } } } },
     key: 'htpp',
     origin: FILE,
-    allowed: /^appliance, http, log, bus, discovery, supervisor$/,
+    allowed: /^appliance, http, log, bus, discovery, controller, agent, supervisor$/,
   },
   'refuses an unknown ALLIANCE_ variable and lists the known ones': {
     partial: { env: { ALLIANCE_HTTP_PROT: '8443' } },
     key: 'ALLIANCE_HTTP_PROT',
     origin: 'environment',
-    allowed: /ALLIANCE_HTTP_PORT.*ALLIANCE_DATA_DIR, ALLIANCE_CONFIG$/,
+    allowed: /ALLIANCE_HTTP_PORT.*ALLIANCE_DATA_DIR, ALLIANCE_CONFIG, ALLIANCE_URL, ALLIANCE_TOKEN, ALLIANCE_CREDENTIALS$/,
   },
   'refuses an unknown --set key': {
     partial: { overrides: ['http.prot=8443'] },

@@ -54,7 +54,7 @@ test('openStore() creates a new store at LATEST_SCHEMA_VERSION in WAL mode', () 
   inspect(path, (db) => {
     assert.is(db.pragma('journal_mode', { simple: true }), 'wal');
     assert.is(db.pragma('user_version', { simple: true }), LATEST_SCHEMA_VERSION);
-    assert.equal(tableNames(db), ['events', 'meta']);
+    assert.equal(tableNames(db), ['audit_log', 'enrolment_replays', 'events', 'hosts', 'join_tokens', 'meta', 'projects', 'role_bindings', 'tokens', 'usage_events', 'users']);
   });
 });
 
@@ -65,6 +65,22 @@ test('openStore() keeps what a store holds across a close and reopen', () => {
   assert.is(store.events.count(), 3);
   assert.is(store.schemaVersion, LATEST_SCHEMA_VERSION);
   store.close();
+});
+
+test('openStore() upgrades a version 1 store to the controller schema, keeping its events and a backup', () => {
+  const path = join(dir, 'alliance.db');
+  makeStore(path, { migrations: [first] }, 4);
+  const store = openStore(path, { create: false });
+  assert.is(store.schemaVersion, LATEST_SCHEMA_VERSION);
+  assert.is(store.events.count(), 4);
+  store.close();
+  assert.ok(existsSync(`${path}.v1.bak`));
+  inspect(path, (db) => {
+    // A cloud-wide binding is only ever cloud-admin, and cloud-admin is only ever cloud-wide.
+    db.prepare("INSERT INTO users (id, name, created_at) VALUES ('u1', 'ada', 'now')").run();
+    assert.throws(() => db.prepare("INSERT INTO role_bindings VALUES ('u1', '*', 'admin', 'now')").run(), /CHECK constraint failed/);
+    assert.throws(() => db.prepare("INSERT INTO role_bindings VALUES ('u1', 'p1', 'cloud-admin', 'now')").run(), /CHECK constraint failed/);
+  });
 });
 
 test('openStore() refuses a missing file with APL_STORE_MISSING when create is false, creating nothing', () => {
@@ -148,7 +164,7 @@ test('openStore() applies the given migrations in version order', () => {
 
 test('openStore() copies a store with data to .v<N>.bak before migrating it', () => {
   const path = join(dir, 'alliance.db');
-  makeStore(path, {}, 2);
+  makeStore(path, { migrations: [first] }, 2);
   const store = openStore(path, { create: false, migrations: [first, addNotes, addPinned] });
   assert.is(store.schemaVersion, 3);
   assert.is(store.events.count(), 2);
@@ -165,7 +181,7 @@ test('openStore() copies a store with data to .v<N>.bak before migrating it', ()
 
 test('openStore() reports a failing migration with APL_STORE_MIGRATION_FAILED and leaves the previous version', () => {
   const path = join(dir, 'alliance.db');
-  makeStore(path, {}, 1);
+  makeStore(path, { migrations: [first] }, 1);
   const err = refusal(() => openStore(path, { create: false, migrations: [first, { ...broken, version: 2 }] }));
   assert.is(err.code, 'APL_STORE_MIGRATION_FAILED');
   assert.is(err.params.version, 2);
@@ -183,7 +199,7 @@ test('openStore() reports a failing migration with APL_STORE_MIGRATION_FAILED an
 
 test('openStore() keeps the migrations that succeeded before the one that failed', () => {
   const path = join(dir, 'alliance.db');
-  makeStore(path);
+  makeStore(path, { migrations: [first] });
   const err = refusal(() => openStore(path, { create: false, migrations: [first, addNotes, broken] }));
   assert.is(err.code, 'APL_STORE_MIGRATION_FAILED');
   assert.is(err.params.version, 3);
