@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { Type, type Static } from '@sinclair/typebox';
 import { InventorySchema } from './host.ts';
 
@@ -21,7 +21,7 @@ export const EnrolmentRequest = Type.Object(
     name: Type.String({ minLength: 1, maxLength: 63, pattern: '^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$' }),
     /** The id part of the join token, if the host has one; the secret never travels (see proof). */
     joinTokenId: Type.Optional(Type.String({ maxLength: 64, pattern: '^[a-z0-9]+$' })),
-    /** HMAC-SHA256 of the canonical payload keyed with the join secret: proves the host holds it. */
+    /** joinHmac(joinSecretKey(secret), enrolmentPayload(request)): proves the host holds the join secret. */
     joinProof: Type.Optional(Type.String({ maxLength: 128, pattern: '^[a-f0-9]+$' })),
     timestamp: Type.String({ format: 'date-time', maxLength: 40 }),
     nonce: Type.String({ minLength: 16, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }),
@@ -48,8 +48,17 @@ export const EnrolmentAnswer = Type.Union([
     credential: Type.String(),
     /** Port of controller.listen, dialled as tls+tcp on the address enrolment used. */
     busPort: Type.Integer({ minimum: 1, maximum: 65535 }),
-    /** With a join token: HMAC-SHA256(join secret, hostId + clusterCa fingerprint), so the agent knows the controller holds the token too. */
+    /**
+     * With a join token: joinHmac(joinSecretKey(secret), controllerProofPayload(hostId, caFingerprint(clusterCa))),
+     * so the agent knows the controller holds the token too (and the CA it sent is the cluster's).
+     */
     controllerProof: Type.Union([Type.String(), Type.Null()]),
+    /**
+     * The name in the controller's bus certificate: the agent dials busPort with
+     * tls.serverName set to it. Every host certificate is signed by the same CA,
+     * so without the name check another host could pose as the controller.
+     */
+    busServerName: Type.String(),
   }),
 ]);
 export type EnrolmentAnswer = Static<typeof EnrolmentAnswer>;
@@ -76,6 +85,20 @@ export function enrolmentPayload(request: Omit<EnrolmentRequest, 'signature' | '
 /** What the controller's proof covers. */
 export function controllerProofPayload(hostId: string, clusterCaFingerprint: string): Buffer {
   return Buffer.from(`alliance-enrolment-admitted-v1\n${hostId}\n${clusterCaFingerprint}`);
+}
+
+/**
+ * The key both sides derive from a join secret: SHA-256 of its UTF-8 text. The
+ * controller stores only this (join_tokens.secret_hash, as hex), never the
+ * secret, and proves and checks proofs with it.
+ */
+export function joinSecretKey(secret: string): Buffer {
+  return createHash('sha256').update(secret, 'utf8').digest();
+}
+
+/** HMAC-SHA256 of `payload` keyed with joinSecretKey(secret), as lower-case hex: joinProof and controllerProof. */
+export function joinHmac(key: Uint8Array, payload: Uint8Array): string {
+  return createHmac('sha256', key).update(payload).digest('hex');
 }
 
 /**

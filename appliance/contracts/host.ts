@@ -80,6 +80,8 @@ export const HostSchema = Type.Object({
   createdAt: Type.String(),
   updatedAt: Type.String(),
   enrolledAt: Type.Union([Type.String(), Type.Null()]),
+  /** Who approved a pending host (it collects its certificate on its next request), or null. */
+  approvedBy: Type.Union([Type.String(), Type.Null()]),
   lastHeartbeatAt: Type.Union([Type.String(), Type.Null()]),
 });
 export type Host = Static<typeof HostSchema>;

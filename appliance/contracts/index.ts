@@ -11,5 +11,7 @@ export {
   EnrolmentRequest,
   enrolmentPayload,
   formatJoinCode,
+  joinHmac,
+  joinSecretKey,
   parseJoinCode,
 } from './enrolment.ts';

@@ -10,6 +10,12 @@ export interface DataDirLayout {
   readonly tlsKey: string;
   readonly busCert: string;
   readonly busKey: string;
+  /** The cluster CA that signs host and controller bus certificates (made once, never replaced). */
+  readonly clusterCaCert: string;
+  readonly clusterCaKey: string;
+  /** The controller's bus certificate for controller.listen, issued by the cluster CA. */
+  readonly controllerCert: string;
+  readonly controllerKey: string;
   readonly metricsToken: string;
   readonly runDir: string;
   readonly lockFile: string;
@@ -30,6 +36,10 @@ export function dataDirLayout(dir: string): DataDirLayout {
     tlsKey: join(root, 'tls', 'https.key'),
     busCert: join(root, 'tls', 'bus.crt'),
     busKey: join(root, 'tls', 'bus.key'),
+    clusterCaCert: join(root, 'tls', 'cluster-ca.crt'),
+    clusterCaKey: join(root, 'tls', 'cluster-ca.key'),
+    controllerCert: join(root, 'tls', 'controller.crt'),
+    controllerKey: join(root, 'tls', 'controller.key'),
     metricsToken: join(root, 'secrets', 'metrics.token'),
     runDir: join(root, 'run'),
     lockFile: join(root, 'run', 'alliance.lock'),
