@@ -1,6 +1,29 @@
-import type { ServiceModule } from '../../appliance/serve/index.ts';
+import { defaultConfig } from '../../appliance/config/index.ts';
+import type { ServiceModule, ServicePlugin } from '../../appliance/serve/index.ts';
+import { controllerApi, type ApiFeature } from './api/controller-api.ts';
+import { createControllerCore } from './api/controller-core.ts';
+import { initialiseController } from './identity/initialise-controller.ts';
 
 /** The controller: desired state, the REST API under /api/v1, identities and access, host enrolment. */
 export const controllerModule: ServiceModule = {
   name: 'controller',
+
+  plugin(ctx): ServicePlugin {
+    if (!ctx.config.controller.enabled) {
+      return { name: 'controller', service: { name: 'controller', preflight: () => 'controller.enabled is false', start: async () => ({ stop: async () => undefined }) } };
+    }
+    const core = createControllerCore({ store: ctx.store, config: ctx.config.controller, log: ctx.log, now: ctx.now, note: ctx.note });
+
+    // Features plug in here: each adds routes under /api/v1 (access-checked,
+    // audited on refusal, in the OpenAPI document) and, if it needs one, a
+    // supervised service. Hosts and enrolment, from './hosts/index.ts':
+    //   const hosts = hostsFeature(ctx);
+    //   features.push(hosts);            // { routes }
+    //   return { ..., service: hosts.service };
+    const features: ApiFeature[] = [];
+
+    return { name: 'controller', publicRoutes: controllerApi(core, { features }) };
+  },
+
+  initialise: (ctx) => initialiseController(ctx, { passwordCost: defaultConfig('alliance').controller.password_cost }),
 };

@@ -30,6 +30,44 @@ export interface Principal {
 
 const RANK: Readonly<Record<ProjectRole, number>> = { reader: 1, member: 2, admin: 3 };
 
+/** The highest project role among roles, if any (cloud-admin is not a project role). */
+export function highestProjectRole(roles: readonly Role[]): ProjectRole | undefined {
+  let best: ProjectRole | undefined;
+  for (const r of roles) if (r !== 'cloud-admin' && (best === undefined || RANK[r] > RANK[best])) best = r;
+  return best;
+}
+
+/** Whether project role a is at least b. */
+export function roleAtLeast(a: ProjectRole, b: ProjectRole): boolean {
+  return RANK[a] >= RANK[b];
+}
+
+export interface TokenGrant {
+  /** The token's scope: a project id, '*' for the cloud, '' for a personal token. */
+  readonly scope: string;
+  /** The roles written into the token when it was made. */
+  readonly tokenRoles: readonly Role[];
+  /** The user's role binding for the token's scope today, if any. */
+  readonly scopeRole: Role | undefined;
+  /** The user's cloud-wide binding today (cloud-admin), if any. */
+  readonly cloudRole: Role | undefined;
+}
+
+/**
+ * What a token may do today: its own roles, capped by the user's bindings now,
+ * so revoking a membership takes effect on tokens already handed out. A
+ * cloud-admin is implicitly admin of every project. undefined means the token
+ * no longer grants anything and must be refused. Pure.
+ */
+export function effectiveRoles(grant: TokenGrant): Role[] | undefined {
+  if (grant.scope === '') return [];
+  if (grant.scope === '*') return grant.cloudRole === 'cloud-admin' && grant.tokenRoles.includes('cloud-admin') ? ['cloud-admin'] : undefined;
+  const asked = highestProjectRole(grant.tokenRoles);
+  const bound = highestProjectRole([...(grant.scopeRole === undefined ? [] : [grant.scopeRole]), ...(grant.cloudRole === 'cloud-admin' ? (['admin'] as const) : [])]);
+  if (asked === undefined || bound === undefined) return undefined;
+  return [roleAtLeast(bound, asked) ? asked : bound];
+}
+
 /**
  * Whether a principal may use a route: pure, so the RBAC matrix is a table
  * test. `project` is the route's :project parameter, if it has one.

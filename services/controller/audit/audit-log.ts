@@ -81,9 +81,13 @@ export class AuditLog {
   list(query: AuditQuery): AuditRecord[] {
     const where: string[] = [];
     const args: unknown[] = [];
-    if (query.projectId !== undefined) (where.push('project_id = ?'), args.push(query.projectId));
-    if (query.action !== undefined) (where.push('action = ?'), args.push(query.action));
-    if (query.after !== undefined) (where.push('id > ?'), args.push(query.after));
+    const add = (clause: string, value: unknown): void => {
+      where.push(clause);
+      args.push(value);
+    };
+    if (query.projectId !== undefined) add('project_id = ?', query.projectId);
+    if (query.action !== undefined) add('action = ?', query.action);
+    if (query.after !== undefined) add('id > ?', query.after);
     const sql = `SELECT * FROM audit_log ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
     return (this.#db.prepare(sql).all(...args, query.limit) as Row[]).map((r) => ({
       id: r.id,
