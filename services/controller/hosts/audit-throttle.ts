@@ -1,0 +1,57 @@
+// Keeps a flood of refusals (a stranger's garbage, a rejected host retrying
+// every few seconds) from flooding the audit log: per key, at most `perWindow`
+// entries each window, and the first entry of the next window says how many
+// were left out. Time is passed in.
+
+export interface AuditThrottleOptions {
+  readonly windowMs: number;
+  readonly perWindow: number;
+  /** Keys remembered at most; the oldest window is forgotten first. */
+  readonly maxKeys: number;
+}
+
+interface Window {
+  startMs: number;
+  recorded: number;
+  suppressed: number;
+}
+
+export class AuditThrottle {
+  readonly #options: AuditThrottleOptions;
+  readonly #windows = new Map<string, Window>();
+
+  constructor(options: AuditThrottleOptions) {
+    this.#options = options;
+  }
+
+  /**
+   * Whether to record an entry for `key` at `nowMs`; when it should be
+   * recorded, `suppressed` is how many were left out since the last one.
+   */
+  admit(key: string, nowMs: number): { record: boolean; suppressed: number } {
+    let window = this.#windows.get(key);
+    if (window !== undefined && nowMs - window.startMs >= this.#options.windowMs) {
+      const carried = window.suppressed;
+      this.#windows.delete(key);
+      window = { startMs: nowMs, recorded: 0, suppressed: 0 };
+      this.#windows.set(key, window);
+      window.recorded = 1;
+      return { record: true, suppressed: carried };
+    }
+    if (window === undefined) {
+      while (this.#windows.size >= this.#options.maxKeys) {
+        const oldest = this.#windows.keys().next().value;
+        if (oldest === undefined) break;
+        this.#windows.delete(oldest);
+      }
+      window = { startMs: nowMs, recorded: 0, suppressed: 0 };
+      this.#windows.set(key, window);
+    }
+    if (window.recorded < this.#options.perWindow) {
+      window.recorded += 1;
+      return { record: true, suppressed: 0 };
+    }
+    window.suppressed += 1;
+    return { record: false, suppressed: 0 };
+  }
+}

@@ -1,0 +1,116 @@
+import { createHash } from 'node:crypto';
+import { defineMethod, type Method } from '../../../appliance/bus/index.ts';
+import {
+  DesiredParams,
+  DesiredResult,
+  HeartbeatParams,
+  HeartbeatResult,
+  HOST_METHODS,
+  InventoryParams,
+  InventoryResult,
+  type HostHealth,
+} from '../../../appliance/contracts/index.ts';
+import type { Store } from '../../../appliance/store/index.ts';
+import type { AuditLog } from '../audit/audit-log.ts';
+import type { AuditThrottle } from './audit-throttle.ts';
+import { hostsErrors } from './errors.ts';
+import type { HostLiveness } from './host-liveness.ts';
+import type { HostPatch, HostRecord, HostRepository } from './host-repository.ts';
+import { traitsOf } from './traits.ts';
+
+export interface HostBusMethodsOptions {
+  readonly store: Store;
+  readonly hosts: HostRepository;
+  readonly liveness: HostLiveness;
+  readonly audit: AuditLog;
+  readonly throttle: AuditThrottle;
+  readonly heartbeatIntervalSeconds: number;
+  readonly now: () => Date;
+}
+
+/**
+ * host.heartbeat, host.inventory and host.desired for enrolled agents. The
+ * TLS layer has already said "a machine of this cluster"; each call's
+ * credential says which host, and a retired host's is gone.
+ */
+export function hostBusMethods(options: HostBusMethodsOptions): Record<string, Method> {
+  const { store, hosts, liveness } = options;
+
+  const caller = (credential: string | undefined, method: string): HostRecord => {
+    const host = credential === undefined || credential === '' ? undefined : hosts.byCredentialHash(sha256(credential));
+    if (host !== undefined && (host.state === 'active' || host.state === 'suspect' || host.state === 'offline')) return host;
+    const { record, suppressed } = options.throttle.admit('bus-credential', options.now().getTime());
+    if (record) {
+      store.transaction(() => {
+        options.audit.record({
+          actor: 'unknown',
+          actorKind: 'anonymous',
+          action: 'host.unknown-credential',
+          source: 'bus',
+          outcome: 'denied',
+          // A prefix of the hash only, to tell repeated callers apart; never the credential.
+          detail: { method, credentialHash: credential === undefined ? null : sha256(credential).slice(0, 12), ...(suppressed > 0 ? { suppressedSincePrevious: suppressed } : {}) },
+        });
+      });
+      store.countWrite();
+    }
+    throw hostsErrors.UNKNOWN_CREDENTIAL();
+  };
+
+  /** Writes only what changed: most heartbeats change nothing on disk. */
+  const update = (host: HostRecord, patch: HostPatch, at: string): void => {
+    if (Object.keys(patch).length === 0) return;
+    store.transaction(() => hosts.update(host.id, patch, { at }));
+    store.countWrite();
+  };
+
+  return {
+    [HOST_METHODS.heartbeat]: defineMethod({
+      description: 'an enrolled host says it is alive, with its health, addresses and agent version',
+      params: HeartbeatParams,
+      result: HeartbeatResult,
+      handler: (params, ctx) => {
+        const host = caller(ctx.credential, HOST_METHODS.heartbeat);
+        const now = options.now();
+        const patch: HostPatch = {
+          ...(JSON.stringify(host.addresses) !== JSON.stringify(params.addresses) ? { addresses: params.addresses } : {}),
+          ...(host.agentVersion !== params.agentVersion ? { agentVersion: params.agentVersion } : {}),
+          ...(healthChanged(host.health, params.health) ? { health: params.health } : {}),
+        };
+        update(host, patch, now.toISOString());
+        const state = liveness.heartbeat(host, now, params.health);
+        return { state, sendInventory: host.inventory === null || host.inventoryHash !== params.inventoryHash, intervalSeconds: options.heartbeatIntervalSeconds };
+      },
+    }),
+    [HOST_METHODS.inventory]: defineMethod({
+      description: "an enrolled host reports its hardware; the answer is the traits placement will see",
+      params: InventoryParams,
+      result: InventoryResult,
+      handler: (params, ctx) => {
+        const host = caller(ctx.credential, HOST_METHODS.inventory);
+        const traits = traitsOf(params.inventory);
+        if (JSON.stringify(host.inventory) !== JSON.stringify(params.inventory)) update(host, { inventory: params.inventory, traits }, options.now().toISOString());
+        return { traits };
+      },
+    }),
+    [HOST_METHODS.desired]: defineMethod({
+      description: 'what the controller wants of the calling host',
+      params: DesiredParams,
+      result: DesiredResult,
+      handler: (_params, ctx) => {
+        const host = caller(ctx.credential, HOST_METHODS.desired);
+        // The record's last change, in ms: it grows whenever anything the host should apply may have changed.
+        return { generation: Date.parse(host.updatedAt), state: liveness.latest(host.id)?.state ?? host.state, labels: { ...host.labels } };
+      },
+    }),
+  };
+}
+
+/** Health worth a write: its status or its problems, not the load and memory figures that move every time. */
+function healthChanged(before: HostHealth | null, after: HostHealth): boolean {
+  return before === null || before.status !== after.status || JSON.stringify(before.problems) !== JSON.stringify(after.problems);
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
