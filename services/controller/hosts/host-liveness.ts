@@ -47,19 +47,24 @@ export class HostLiveness {
   }
 
   /**
-   * Takes in the enrolled hosts at a (re)start at `restartMs`, each with the
-   * grace of graceLastSeen(). Hosts already tracked keep what they have.
+   * Takes in the enrolled hosts when the bus (re)starts at `restartMs`, each
+   * with the grace of graceLastSeen(): while the bus was down nobody could be
+   * heard, so silence before the start never counts. Hosts no longer enrolled
+   * are dropped; a heartbeat not yet written is kept.
    */
   load(records: readonly HostRecord[], restartMs: number): void {
+    const before = new Map(this.#entries);
+    this.#entries.clear();
     for (const record of records) {
-      if (!LIVE.includes(record.state) || record.credentialHash === null || this.#entries.has(record.id)) continue;
+      if (!LIVE.includes(record.state) || record.credentialHash === null) continue;
+      const known = before.get(record.id);
       this.#entries.set(record.id, {
         state: record.state,
         name: record.name,
         lastSeenMs: graceLastSeen(record.state, restartMs, this.#options.thresholds),
-        unsaved: undefined,
-        lastHeartbeatAt: record.lastHeartbeatAt ?? undefined,
-        health: record.health ?? undefined,
+        unsaved: known?.unsaved,
+        lastHeartbeatAt: known?.lastHeartbeatAt ?? record.lastHeartbeatAt ?? undefined,
+        health: known?.health ?? record.health ?? undefined,
       });
     }
   }
