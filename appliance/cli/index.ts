@@ -5,3 +5,7 @@ export { COMMANDS, HELP, parseCommandLine } from './parse-command-line.ts';
 export type { CommandLine, CommandName } from './parse-command-line.ts';
 export { runCommand } from './run-command.ts';
 export type { CommandIo } from './run-command.ts';
+export { formatAgo, formatBytes, formatHost, formatHostList, formatJoinTokenCreated, formatJoinTokenList, formatUntil, hostStateText } from './format-hosts.ts';
+export type { JoinTokenView } from './format-hosts.ts';
+export { MIN_HOST_PREFIX, resolveHostId, runHostCommand } from './host-commands.ts';
+export type { HostCommandIo, HostsApi } from './host-commands.ts';
