@@ -113,6 +113,8 @@ export const MIGRATIONS: readonly Migration[] = [
         last_heartbeat_at TEXT
       ) STRICT;
       CREATE INDEX hosts_by_state ON hosts (state);
+      -- Every agent bus call looks its host up by credential.
+      CREATE UNIQUE INDEX hosts_by_credential ON hosts (credential_hash) WHERE credential_hash IS NOT NULL;
 
       -- Signatures of enrolment requests already seen, so a captured one cannot be replayed.
       CREATE TABLE enrolment_replays (
