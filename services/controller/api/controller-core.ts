@@ -50,6 +50,7 @@ export function createControllerCore(options: ControllerCoreOptions): Controller
   const tokens = new TokenRepository(db);
   const audit = new AuditLog(db, now);
   const usage = new UsageLog(db, now);
+  const refusalThrottle = new SlidingWindowLimiter({ limit: REFUSALS_AUDITED_PER_MINUTE, windowMs: 60_000 });
   const sessions = new Sessions({
     store,
     users,
@@ -57,6 +58,7 @@ export function createControllerCore(options: ControllerCoreOptions): Controller
     tokens,
     audit,
     now,
+    refusalThrottle,
     settings: {
       accessTtlS: config.access_token_ttl_s,
       refreshTtlS: config.refresh_token_ttl_s,
@@ -76,7 +78,7 @@ export function createControllerCore(options: ControllerCoreOptions): Controller
     audit,
     usage,
     sessions,
-    refusalThrottle: new SlidingWindowLimiter({ limit: REFUSALS_AUDITED_PER_MINUTE, windowMs: 60_000 }),
+    refusalThrottle,
     write<T>(fn: () => T): T {
       const result = store.transaction(fn);
       store.countWrite();

@@ -28,6 +28,11 @@ export interface SessionDeps {
   readonly audit: AuditLog;
   readonly now: () => Date;
   readonly settings: SessionSettings;
+  /**
+   * Bounds the audit rows anonymous refusals (rate-limited logins, unknown
+   * refresh tokens) write per client address, so a flood cannot fill the disk.
+   */
+  readonly refusalThrottle?: SlidingWindowLimiter;
 }
 
 /** Where a request came from, for rate limits and the audit log. */
@@ -71,6 +76,8 @@ export class Sessions {
   constructor(deps: SessionDeps) {
     this.#d = deps;
     this.#limiter = new SlidingWindowLimiter({ limit: deps.settings.attemptsPerMinute, windowMs: WINDOW_MS });
+    // Ready before the first unknown user asks, so that answer takes no longer than any other.
+    void this.#dummy().catch(() => undefined);
   }
 
   /**
@@ -131,7 +138,9 @@ export class Sessions {
     const outcome = this.#write((): { tokens: SessionTokens } | { error: AllianceError } => {
       const found = tokens.find(refreshToken);
       const deny = (error: AllianceError, reason: string, detail: Record<string, unknown> = {}): { error: AllianceError } => {
-        audit.record({ actor: found?.userName ?? 'anonymous', actorKind: found ? 'user' : 'anonymous', action: 'auth.refresh', target: found?.familyId ?? '', source: caller.source, outcome: 'denied', detail: { reason, ...detail } });
+        const entry = { actor: found?.userName ?? 'anonymous', action: 'auth.refresh', target: found?.familyId ?? '', source: caller.source, outcome: 'denied', detail: { reason, ...detail } } as const;
+        if (found) audit.record({ ...entry, actorKind: 'user' });
+        else this.#auditRefusal({ ...entry, actorKind: 'anonymous' });
         return { error };
       };
       if (found === undefined || found.kind !== 'refresh' || found.familyId === null) return deny(controllerErrors.REFRESH_FAILED(), 'unknown token');
@@ -251,8 +260,19 @@ export class Sessions {
     const wait = Math.max(0, ...decisions.map((d) => (d.allowed ? 0 : d.retryAfterMs)));
     if (wait === 0) return;
     const retryAfter = Math.ceil(wait / 1000);
-    this.#d.audit.record({ actor: user, actorKind: 'anonymous', action, target: user, source: caller.source, outcome: 'denied', detail: { reason: 'rate limited', retryAfter } });
+    this.#auditRefusal({ actor: user, actorKind: 'anonymous', action, target: user, source: caller.source, outcome: 'denied', detail: { reason: 'rate limited', retryAfter } });
     throw controllerErrors.LOGIN_RATE_LIMITED({ retryAfter });
+  }
+
+  /** Audits an anonymous refusal, unless its address has used up its share this minute. */
+  #auditRefusal(entry: AuditEntry & { source: string }): void {
+    const throttle = this.#d.refusalThrottle;
+    const nowMs = this.#d.now().getTime();
+    if (throttle !== undefined) {
+      if (!throttle.check(entry.source, nowMs).allowed) return;
+      throttle.hit(entry.source, nowMs);
+    }
+    this.#d.audit.record(entry);
   }
 
   #fail(user: string, caller: Caller): void {

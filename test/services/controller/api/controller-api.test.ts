@@ -1,7 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Access } from '../../../../services/controller/access/access.ts';
+import { defaultConfig } from '../../../../appliance/config/index.ts';
 import { ACCESS_EXTENSION } from '../../../../services/controller/api/controller-api.ts';
+import { controllerModule } from '../../../../services/controller/main.ts';
 import { codeOf, controllerFixture, type Fixture } from './_controller-fixture.ts';
 
 interface Operation {
@@ -177,6 +179,19 @@ test('GET /api/v1/openapi.json is OpenAPI 3.1 with a bearer scheme, every respon
     assert.equal(byName['GET /api/v1/auth/whoami'], { kind: 'token' });
   } finally {
     await world.f.close();
+  }
+});
+
+test('controllerModule.plugin() serves no routes and reports the service off when controller.enabled is false', async () => {
+  const f = await controllerFixture({ viaModule: true, config: { enabled: false } });
+  try {
+    assert.equal(f.routes.filter((r) => r.includes('/api/v1')), []);
+    assert.is((await f.call('POST', '/api/v1/auth/login', { body: { user: 'x', password: 'y' } })).statusCode, 404);
+    const plugin = controllerModule.plugin!({ config: { ...defaultConfig('t'), controller: { ...defaultConfig('t').controller, enabled: false } } } as never);
+    assert.is(plugin.publicRoutes, undefined);
+    assert.is(plugin.service?.preflight?.(), 'controller.enabled is false');
+  } finally {
+    await f.close();
   }
 });
 

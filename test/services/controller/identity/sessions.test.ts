@@ -6,6 +6,7 @@ import { AuditLog } from '../../../../services/controller/audit/audit-log.ts';
 import { hashPassword } from '../../../../services/controller/identity/password-hash.ts';
 import { ProjectRepository } from '../../../../services/controller/identity/project-repository.ts';
 import { Sessions, type SessionSettings } from '../../../../services/controller/identity/sessions.ts';
+import { SlidingWindowLimiter } from '../../../../services/controller/identity/sliding-window-limiter.ts';
 import { TokenRepository } from '../../../../services/controller/identity/token-repository.ts';
 import { UserRepository } from '../../../../services/controller/identity/user-repository.ts';
 
@@ -113,6 +114,18 @@ test('Sessions.login() rate-limits failures per user name and per address, then 
   assert.is(audit.list({ action: 'auth.login', limit: 1 })[0]!.detail.reason, 'rate limited');
   clock += 60_000;
   assert.is((await sessions.login({ user: 'bob', password: PASSWORD }, FROM)).user, 'bob');
+});
+
+test('Sessions audits anonymous refusals at most as often as the refusal throttle allows per address', async () => {
+  store.close();
+  setUp();
+  const now = (): Date => new Date(clock);
+  sessions = new Sessions({ store, users, projects, tokens, audit, now, settings: SETTINGS, refusalThrottle: new SlidingWindowLimiter({ limit: 2, windowMs: 60_000 }) });
+  for (let i = 0; i < 5; i += 1) assert.is(await failure(() => sessions.refresh(`alc_unknown_${i}`, FROM)), 'APL_CTRL_REFRESH_FAILED');
+  assert.is(audit.list({ action: 'auth.refresh', limit: 10 }).length, 2);
+  clock += 60_000;
+  await failure(() => sessions.refresh('alc_unknown', FROM));
+  assert.is(audit.list({ action: 'auth.refresh', limit: 10 }).length, 3);
 });
 
 test('Sessions.login() rehashes a password stored at another cost', async () => {

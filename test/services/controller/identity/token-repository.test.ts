@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import { openStore, type Store } from '../../../../appliance/store/index.ts';
 import { ProjectRepository } from '../../../../services/controller/identity/project-repository.ts';
 import { TokenRepository } from '../../../../services/controller/identity/token-repository.ts';
+import { parseToken } from '../../../../services/controller/identity/token-secret.ts';
 import { UserRepository } from '../../../../services/controller/identity/user-repository.ts';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
@@ -28,7 +29,7 @@ test('TokenRepository.issue() stores only the hash of the secret', () => {
   const { secret } = tokens.issue({ kind: 'access', userId, scope: projectId, roles: ['admin'], expiresAt: later(60) }, NOW);
   const row = store.database.prepare('SELECT * FROM tokens WHERE id = ?').get(secret.id) as Record<string, unknown>;
   assert.is(row.secret_hash, secret.secretHash);
-  assert.not.ok(JSON.stringify(row).includes(secret.token.split('_')[2]!));
+  assert.not.ok(JSON.stringify(row).includes(parseToken(secret.token)!.secret));
 });
 
 test('TokenRepository.resolve() turns a live token into its principal', () => {
