@@ -2,6 +2,7 @@ import { defaultConfig } from '../../appliance/config/index.ts';
 import type { ServiceModule, ServicePlugin } from '../../appliance/serve/index.ts';
 import { controllerApi, type ApiFeature } from './api/controller-api.ts';
 import { createControllerCore } from './api/controller-core.ts';
+import { hostsFeature } from './hosts/index.ts';
 import { initialiseController } from './identity/initialise-controller.ts';
 
 /** The controller: desired state, the REST API under /api/v1, identities and access, host enrolment. */
@@ -16,13 +17,11 @@ export const controllerModule: ServiceModule = {
 
     // Features plug in here: each adds routes under /api/v1 (access-checked,
     // audited on refusal, in the OpenAPI document) and, if it needs one, a
-    // supervised service. Hosts and enrolment, from './hosts/index.ts':
-    //   const hosts = hostsFeature(ctx);
-    //   features.push(hosts);            // { routes }
-    //   return { ..., service: hosts.service };
-    const features: ApiFeature[] = [];
+    // supervised service.
+    const hosts = hostsFeature(ctx);
+    const features: ApiFeature[] = [hosts];
 
-    return { name: 'controller', publicRoutes: controllerApi(core, { features }) };
+    return { name: 'controller', publicRoutes: controllerApi(core, { features }), service: hosts.service };
   },
 
   initialise: (ctx) => initialiseController(ctx, { passwordCost: defaultConfig('alliance').controller.password_cost }),

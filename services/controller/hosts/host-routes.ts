@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { apiErrors } from '../../../appliance/api/index.ts';
 import { ENROLMENT_PATH, EnrolmentAnswer, EnrolmentRequest, type Host } from '../../../appliance/contracts/index.ts';
 import type { Access } from '../access/access.ts';
+import { markAudited } from '../audit/request-audit.ts';
 import type { Enrolments } from './enrolments.ts';
 import type { Actor, HostAdmin } from './host-admin.ts';
 import type { HostRecord } from './host-repository.ts';
@@ -60,7 +61,11 @@ export function hostRoutes(deps: HostRoutesDeps) {
           response: { 200: EnrolmentAnswer, ...Errors },
         },
       },
-      async (request) => deps.enrolments.enrol(request.body, { source: request.ip }),
+      async (request) => {
+        // Enrolments audits every outcome in the transaction that applies it.
+        markAudited(request);
+        return deps.enrolments.enrol(request.body, { source: request.ip });
+      },
     );
 
     app.get<{ Querystring: HostsQuery }>(
@@ -140,10 +145,14 @@ export function joinTokenView(token: JoinTokenRecord, now: Date): JoinToken {
   };
 }
 
-/** The caller as the audit log names it; the access plugin has set the principal on every cloud-admin route. */
+/**
+ * The caller as the audit log names it; the access plugin has set the principal on every cloud-admin route.
+ * HostAdmin writes the audit entry in the mutation's own transaction, so the request counts as audited.
+ */
 function actorOf(request: FastifyRequest): Actor {
   const principal = request.principal;
   if (principal === undefined) throw apiErrors.UNAUTHENTICATED();
+  markAudited(request);
   return principal.kind === 'api-key'
     ? { actor: principal.tokenId, actorKind: 'api-key', source: request.ip }
     : { actor: principal.userName, actorKind: 'user', source: request.ip };
