@@ -52,6 +52,7 @@ export type DoubleEvent =
   | { kind: 'heartbeat'; hostId: string; params: HeartbeatParams }
   | { kind: 'inventory'; hostId: string; inventory: Inventory }
   | { kind: 'desired'; hostId: string }
+  | { kind: 'failed-heartbeat'; hostId: string }
   | { kind: 'refused-credential' };
 
 const refusal = (code: string, status: number, message: string) => new AllianceError(code, { status, exit: 1, message }, {});
@@ -65,6 +66,8 @@ export class ControllerDouble {
   /** Answer admissions with a controllerProof made with the wrong secret. */
   lie = false;
   intervalSeconds = 1;
+  /** While set, host.heartbeat fails with this code (a controller in trouble, not a refusal). */
+  failHeartbeats: string | undefined;
   readonly #dir: string;
   readonly #ca: ClusterCa;
   readonly #bus: BusServer;
@@ -102,6 +105,10 @@ export class ControllerDouble {
           result: HeartbeatResult,
           handler: (params, ctx) => {
             const hostId = hostOf(ctx.credential);
+            if (ref.self!.failHeartbeats !== undefined) {
+              ref.self!.#record({ kind: 'failed-heartbeat', hostId });
+              throw refusal(ref.self!.failHeartbeats, 503, 'the store is busy');
+            }
             ref.self!.#record({ kind: 'heartbeat', hostId, params });
             const sent = ref.self!.events.some((e) => e.kind === 'inventory' && e.hostId === hostId);
             return { state: ref.self!.hosts.get(hostId)!.state, sendInventory: !sent, intervalSeconds: ref.self!.intervalSeconds };

@@ -189,6 +189,28 @@ test('runAgent() whose credential is refused (a retired host) forgets it, enrols
   assert.is(await agent.stop(), 0);
 });
 
+test('runAgent() rides out a controller that fails heartbeats: logs the lost session, keeps its credential, carries on', async () => {
+  const code = double.addToken();
+  writeFileSync(join(root, 'join-code-3'), code);
+  const agent = startAgent('troubled', { join_code_file: join(root, 'join-code-3') });
+  const hostId = await hostIdOf(agent);
+  await within(double.until(() => double.count('heartbeat', hostId) >= 1), 10_000, 'a heartbeat');
+  double.failHeartbeats = 'APL_STORE_BUSY';
+  try {
+    await within(double.until(() => double.count('failed-heartbeat', hostId) >= 2), 10_000, 'two failed heartbeats');
+  } finally {
+    double.failHeartbeats = undefined;
+  }
+  const beats = double.count('heartbeat', hostId);
+  await within(double.until(() => double.count('heartbeat', hostId) > beats), 10_000, 'heartbeats again');
+  const lost = agent.logs.filter((l) => l.code === 'APL_AGENT_SESSION_LOST');
+  assert.ok(lost.length >= 1 && lost[0]!.cause === 'APL_STORE_BUSY' && lost[0]!.level === 'warn', JSON.stringify(lost));
+  assert.is(double.count('enrolment', hostId), 1, 'no new enrolment: the credential still holds');
+  const upAgain = (l: Log) => l.msg === 'bus session with the controller is up' && agent.logs.indexOf(l) > agent.logs.indexOf(lost[0]!);
+  await within(agent.untilLog(upAgain), 5000, 'the agent to say the session is up again');
+  assert.is(await agent.stop(), 0);
+});
+
 test('runAgent() with a wrong pinned fingerprint sends nothing to that server and keeps trying', async () => {
   const wrong = Array(32).fill('AB').join(':');
   const agent = startAgent('wrong-pin', { fingerprint: wrong });
