@@ -61,13 +61,13 @@ export async function runAgent(ctx: AgentContext, tuning: AgentTuning = {}): Pro
 
   const settings = resolveAgentSettings(config.agent, readInputs(config.agent));
   for (const warning of settings.warnings) log.warn(warning);
+  let bootstrap = readBootstrap(paths.bootstrap);
+  // A mistake in agent.controller, or nowhere to look, shows now (before a new host gets keys) rather than after a long wait.
+  const first = chooseController({ config: settings.controller.config, cmdline: settings.controller.cmdline, bootstrap: bootstrap?.controller });
+  if (first.kind === 'mdns' && !config.discovery.enabled) throw agentErrors.NO_CONTROLLER();
   const keys = loadAgentKeys(paths);
   const hostId = keys.identity.nodeId;
   log.info({ hostId, dataDir: paths.dir, created: keys.created }, keys.created ? 'made the keys of a new host' : 'loaded the host keys');
-  let bootstrap = readBootstrap(paths.bootstrap);
-  // A mistake in agent.controller, or nowhere to look, shows now rather than after a long wait.
-  const first = chooseController({ config: settings.controller.config, cmdline: settings.controller.cmdline, bootstrap: bootstrap?.controller });
-  if (first.kind === 'mdns' && !config.discovery.enabled) throw agentErrors.NO_CONTROLLER();
 
   const stopping = new AbortController();
   const { signal } = stopping;

@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync, realpathSync } from 'node:fs';
-import { networkInterfaces } from 'node:os';
+import { arch, hostname, networkInterfaces, release } from 'node:os';
 import { join } from 'node:path';
 import si from 'systeminformation';
 import type { Inventory } from '../../appliance/contracts/index.ts';
@@ -27,7 +27,7 @@ export async function collectInventory(options: CollectOptions = {}): Promise<In
 
 export async function collectRawInventory(options: CollectOptions = {}): Promise<RawInventory> {
   const sys = options.sysRoot ?? '/sys';
-  const [system, cpu, flags, mem, diskLayout, blockDevices, nics, nicStats, graphics, os] = await Promise.all([
+  const [system, cpu, flags, mem, diskLayout, blockDevices, nics, nicStats, graphics] = await Promise.all([
     settle(si.system(), { manufacturer: '', model: '', serial: '', uuid: '' }),
     settle(si.cpu(), { manufacturer: '', brand: '', vendor: '', cores: 0, physicalCores: 0, processors: 0, flags: '' }),
     settle(si.cpuFlags(), ''),
@@ -37,8 +37,10 @@ export async function collectRawInventory(options: CollectOptions = {}): Promise
     settle(si.networkInterfaces(), []),
     settle(si.networkStats('*'), []),
     settle(si.graphics(), { controllers: [] }),
-    settle(si.osInfo(), { hostname: '', kernel: '', distro: '', release: '', arch: '' }),
   ]);
+  // Not si.osInfo(): it calls exec(cmd, undefined, callback), which the single executable's
+  // patched child_process turns into a throw that takes the whole process down.
+  const osRelease = parseOsRelease(readText('/etc/os-release') ?? readText('/usr/lib/os-release') ?? '');
   const pciDevices = readPciDevices(sys);
   return {
     system: pick(system, ['manufacturer', 'model', 'serial', 'uuid']),
@@ -54,7 +56,7 @@ export async function collectRawInventory(options: CollectOptions = {}): Promise
     graphics: graphics.controllers.map((g) => ({ vendor: g.vendor, model: g.model, busAddress: g.busAddress ?? g.pciBus })),
     pciDevices,
     pciNames: pciNamesFor(pciDevices, options.pciIdsPaths ?? PCI_IDS_PATHS),
-    os: pick(os, ['hostname', 'kernel', 'distro', 'release', 'arch']),
+    os: { hostname: hostname(), kernel: release(), distro: osRelease.NAME ?? '', release: osRelease.VERSION_ID ?? '', arch: arch() },
   };
 }
 
@@ -126,6 +128,18 @@ function pciNamesFor(devices: RawInventory['pciDevices'], paths: readonly string
   if (ids === undefined) return {};
   const hex = (n: number) => n.toString(16).padStart(4, '0');
   return lookupPciNames(ids, wanted.map((d) => [hex(d.vendorId), hex(d.deviceId)] as const));
+}
+
+/** os-release(5): KEY=value lines, values optionally quoted. */
+export function parseOsRelease(text: string): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const m = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
+    if (m === null) continue;
+    const raw = m[2]!.trim();
+    fields[m[1]!] = /^(["']).*\1$/.test(raw) ? raw.slice(1, -1).replace(/\\(.)/g, '$1') : raw;
+  }
+  return fields;
 }
 
 /**

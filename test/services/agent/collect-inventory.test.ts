@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,7 +6,7 @@ import { Value } from '@sinclair/typebox/value';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { InventorySchema } from '../../../appliance/contracts/index.ts';
-import { collectInventory, collectRawInventory, lookupPciNames } from '../../../services/agent/collect-inventory.ts';
+import { collectInventory, collectRawInventory, lookupPciNames, parseOsRelease } from '../../../services/agent/collect-inventory.ts';
 
 test('collectInventory() on this machine gives a valid inventory with CPU, memory and a NIC, in under 5 s', async () => {
   const started = performance.now();
@@ -18,6 +19,20 @@ test('collectInventory() on this machine gives a valid inventory with CPU, memor
   assert.ok(inv.os.kernel !== '' && inv.os.arch !== '');
   assert.ok(ms < 5000, `took ${Math.round(ms)} ms`);
   console.log(`    collectInventory() took ${Math.round(ms)} ms here`);
+});
+
+test('collectInventory() works inside the single executable, whose pkg prelude patches child_process (exec with undefined options used to throw)', () => {
+  // pkg's own patch, applied in a child process, as dist/alliance applies it at start.
+  const script = `
+    import { createRequire } from 'node:module';
+    createRequire(${JSON.stringify(join(import.meta.dirname, '..', '..', '..', 'package.json'))})('@yao-pkg/pkg/prelude/bootstrap-shared.js').patchChildProcess('/snapshot/main/build/alliance.cjs');
+    const { collectInventory } = await import(${JSON.stringify(join(import.meta.dirname, '..', '..', '..', 'services', 'agent', 'collect-inventory.ts'))});
+    const inventory = await collectInventory();
+    process.stdout.write(JSON.stringify(inventory));`;
+  const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 });
+  assert.is(run.status, 0, run.stderr);
+  const inventory: unknown = JSON.parse(run.stdout);
+  assert.ok(Value.Check(InventorySchema, inventory));
 });
 
 test('collectRawInventory() reads interfaces and PCI class codes from sysfs (a copy, here)', async () => {
@@ -63,6 +78,11 @@ test('collectRawInventory() with no sysfs at all still answers, with those parts
   assert.equal(raw.sysNet, []);
   assert.equal(raw.pciDevices, []);
   assert.equal(raw.pciNames, {});
+});
+
+test('parseOsRelease() reads os-release lines, quoted or not, and skips the rest', () => {
+  const text = ['NAME="Debian GNU/Linux"', 'VERSION_ID="12"', "ID=debian", 'PRETTY_NAME=\'Debian "bookworm"\'', '# comment', 'garbage line', 'HOME_URL="https://www.debian.org/"'].join('\n');
+  assert.equal(parseOsRelease(text), { NAME: 'Debian GNU/Linux', VERSION_ID: '12', ID: 'debian', PRETTY_NAME: 'Debian "bookworm"', HOME_URL: 'https://www.debian.org/' });
 });
 
 test('lookupPciNames() finds vendor and device names and stops at the class list', () => {
