@@ -1,9 +1,14 @@
 import { timingSafeEqual } from 'node:crypto';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { Type } from '@sinclair/typebox';
+import { Ajv } from 'ajv';
+import addFormatsPlugin from 'ajv-formats';
 import { type AllianceError, isAllianceError } from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
 import { apiErrors } from './errors.ts';
+
+// ajv-formats is CommonJS with a default export; under ESM interop the plugin function may sit one level down.
+const addFormats = ((addFormatsPlugin as unknown as { default?: typeof addFormatsPlugin }).default ?? addFormatsPlugin) as unknown as (ajv: Ajv) => Ajv;
 
 /** The body of every error answer. */
 export const ErrorBody = Type.Object(
@@ -35,11 +40,12 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
     // Our onResponse hook logs requests at debug; Fastify's own per-request lines would be noise.
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
     ...(options.https ? { https: { key: options.https.key, cert: options.https.cert } } : {}),
   };
   const app = Fastify(fastifyOptions) as unknown as FastifyInstance;
   app.addSchema(ErrorBody);
+  const validators = validatorsByPart();
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? validators.body : validators.text).compile(schema));
 
   app.setNotFoundHandler((request, reply) => {
     void sendError(reply, apiErrors.NOT_FOUND({ method: request.method, url: request.url.split('?')[0] }));
@@ -77,6 +83,23 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
     done();
   });
   return app;
+}
+
+/**
+ * Query strings, path parameters and headers arrive as text, so their values
+ * are coerced to the schema's types. A JSON body already has its types: it is
+ * never coerced, because coercion would rewrite what the client sent (null
+ * into 0 inside a Union of integer and null, say), and a body that is signed,
+ * like an enrolment, would no longer match its signature.
+ */
+function validatorsByPart(): { body: Ajv; text: Ajv } {
+  const make = (coerceTypes: false | 'array'): Ajv => {
+    // addUsedSchema false: routes may share schema objects with an $id without clashing.
+    const ajv = new Ajv({ coerceTypes, useDefaults: true, removeAdditional: false, allErrors: false, addUsedSchema: false });
+    addFormats(ajv);
+    return ajv;
+  };
+  return { body: make(false), text: make('array') };
 }
 
 function sendError(reply: FastifyReply, err: AllianceError): FastifyReply {

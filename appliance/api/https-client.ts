@@ -31,8 +31,9 @@ const pinned = new Map<string, string>();
 export async function httpsJson(target: HttpsTarget, method: string, path: string, options: { body?: unknown; headers?: Record<string, string> } = {}): Promise<HttpsAnswer> {
   const url = new URL(path, target.url);
   let ca = target.ca;
-  const pinnedCheck = ca === undefined && target.fingerprint !== undefined && target.fingerprint !== '';
-  if (pinnedCheck) ca = await pinnedCertificate(url, target.fingerprint!, target.timeoutMs ?? 10_000);
+  const pin = ca === undefined && target.fingerprint ? target.fingerprint : undefined;
+  const pinnedCheck = pin !== undefined;
+  if (pin !== undefined) ca = await pinnedCertificate(url, pin, target.timeoutMs ?? 10_000);
   const payload = options.body === undefined ? undefined : Buffer.from(JSON.stringify(options.body));
   return new Promise((resolve, reject) => {
     const req = request(
@@ -87,7 +88,7 @@ async function pinnedCertificate(url: URL, fingerprint: string, timeoutMs: numbe
       resolve(cert.raw);
     });
     socket.on('timeout', () => socket.destroy(new Error(`no TLS handshake within ${timeoutMs} ms`)));
-    socket.on('error', (err) => reject(apiErrors.UNREACHABLE({ url: url.origin, reason: err.message }, { cause: err })));
+    socket.on('error', (err: Error) => reject(apiErrors.UNREACHABLE({ url: url.origin, reason: err.message }, { cause: err })));
   });
   const cert = new X509Certificate(raw);
   if (cert.fingerprint256.toUpperCase() !== fingerprint.toUpperCase()) {

@@ -49,6 +49,27 @@ test.before.each(() => {
   logged = [];
 });
 
+test('createApiServer() never coerces a JSON body, but does coerce the query string', async () => {
+  const app = server();
+  await app.register(async (routes) => {
+    routes.post(
+      '/typed',
+      { schema: { body: Type.Object({ speed: Type.Union([Type.Integer(), Type.Null()]), count: Type.Integer() }, { additionalProperties: false }) } },
+      async (request) => ({ got: request.body }),
+    );
+    routes.get<{ Querystring: { limit: number } }>('/paged', { schema: { querystring: Type.Object({ limit: Type.Integer() }) } }, async (request) => ({ limit: request.query.limit, type: typeof request.query.limit }));
+  });
+  const kept = await app.inject({ method: 'POST', url: '/typed', payload: { speed: null, count: 3 } });
+  assert.is(kept.statusCode, 200);
+  assert.equal(kept.json(), { got: { speed: null, count: 3 } }, 'null stays null: a signed body must reach the handler as it was sent');
+  const text = await app.inject({ method: 'POST', url: '/typed', payload: { speed: 5, count: '3' } });
+  assert.is(text.statusCode, 400, 'a string where the body needs an integer is refused, not converted');
+  assert.is(text.json<ErrorAnswer>().error.code, 'APL_API_INVALID_REQUEST');
+  const paged = await app.inject({ method: 'GET', url: '/paged?limit=20' });
+  assert.equal(paged.json(), { limit: 20, type: 'number' });
+  await app.close();
+});
+
 test('createApiServer() answers an unknown route with 404 APL_API_NOT_FOUND, without the query', async () => {
   const app = await testServer();
   const res = await app.inject({ method: 'GET', url: '/nowhere?token=abc' });
