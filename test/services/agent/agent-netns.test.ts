@@ -112,9 +112,10 @@ test('`alliance agent` finds the appliance by mDNS and waits as a pending host',
   const a = agent;
   const hostId = await until(15_000, 'the agent to name its host id', () => hostIdOf(a), (id) => id !== undefined);
   await until(30_000, 'the host to be pending', () => listHosts(), (hosts) => hosts.some((h) => h.id === hostId && h.state === 'pending'));
-  const found = a.logs.find((l) => l.msg === 'found an appliance on mDNS');
-  assert.ok(found !== undefined && found.address === `${controllerHost.v4}:8443`, JSON.stringify(a.logs.slice(0, 20)));
-  assert.ok(a.logs.some((l) => l.msg === `waiting for approval: run \`alliance hosts approve ${hostId}\` on the appliance`));
+  // listHosts() blocks this process while the CLI runs: the agent's log lines may still be in the pipe.
+  const found = await until(5000, 'the agent to log the appliance it found', () => a.logs.find((l) => l.msg === 'found an appliance on mDNS'), (l) => l !== undefined);
+  assert.is(found?.address, `${controllerHost.v4}:8443`, JSON.stringify(a.logs.slice(0, 20)));
+  await until(5000, 'the agent to say what the operator must do', () => a.logs, (logs) => logs.some((l) => l.msg === `waiting for approval: run \`alliance hosts approve ${hostId}\` on the appliance`));
 });
 
 test('`alliance hosts approve` lets it in: the host turns active with its inventory and heartbeats', async () => {
