@@ -18,6 +18,10 @@ export const controllerModule: ServiceModule = {
     // Features plug in here: each adds routes under /api/v1 (access-checked,
     // audited on refusal, in the OpenAPI document) and, if it needs one, a
     // supervised service.
+    if (core.users.countWithRole('*', 'cloud-admin') === 0) {
+      // The first admin is never created by whoever reaches the API first; say how to make one.
+      ctx.note('controller.no-admin', 'warning', 'No cloud admin exists yet, so nobody can log in: create one with `alliance init --admin NAME` (or from the console)', {});
+    }
     const hosts = hostsFeature(ctx);
     const features: ApiFeature[] = [hosts];
 

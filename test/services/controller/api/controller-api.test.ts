@@ -195,6 +195,17 @@ test('controllerModule.plugin() serves no routes and reports the service off whe
   }
 });
 
+test('controllerModule.plugin() journals how to create the first admin when there is none', async () => {
+  const f = await controllerFixture({ viaModule: true });
+  try {
+    const [event] = f.store.events.list({ kind: 'controller.no-admin', limit: 5 });
+    assert.is(event?.severity, 'warning');
+    assert.match(event?.message ?? '', /alliance init --admin NAME/);
+  } finally {
+    await f.close();
+  }
+});
+
 // ---- RBAC matrix: who may call what, by role -------------------------------
 
 type Caller = 'cloudAdmin' | 'webAdmin' | 'webMember' | 'webReader' | 'dbAdmin' | 'webKey' | 'personal';
