@@ -2,6 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { request } from 'node:https';
 import { connect, type PeerCertificate } from 'node:tls';
 import { apiErrors } from './errors.ts';
+import { readAnswer } from './read-answer.ts';
 
 export interface HttpsTarget {
   /** https://host:port, no path. */
@@ -48,24 +49,7 @@ export async function httpsJson(target: HttpsTarget, method: string, path: strin
       },
       (res) => {
         const peer = (res.socket as { getPeerCertificate?: () => PeerCertificate }).getPeerCertificate?.();
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (chunk: Buffer) => {
-          size += chunk.length;
-          if (size > MAX_ANSWER_BYTES) req.destroy(new Error(`answer larger than ${MAX_ANSWER_BYTES} bytes`));
-          else chunks.push(chunk);
-        });
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let body: unknown = text;
-          try {
-            body = JSON.parse(text);
-          } catch {
-            // not JSON: hand back the text
-          }
-          resolve({ status: res.statusCode ?? 0, body, fingerprint: peer?.fingerprint256 ?? '' });
-        });
-        res.on('error', reject);
+        readAnswer(req, res, MAX_ANSWER_BYTES).then((body) => resolve({ status: res.statusCode ?? 0, body, fingerprint: peer?.fingerprint256 ?? '' }), reject);
       },
     );
     req.on('timeout', () => req.destroy(new Error(`no answer from ${target.url} within ${target.timeoutMs ?? 10_000} ms`)));

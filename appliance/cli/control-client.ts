@@ -1,4 +1,5 @@
 import { request } from 'node:http';
+import { readAnswer } from '../api/index.ts';
 import { cliErrors } from './errors.ts';
 
 export interface ControlAnswer {
@@ -15,24 +16,7 @@ export function callControl(socketPath: string, method: 'GET' | 'POST', path: st
     const req = request(
       { socketPath, method, path, headers: payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {}, timeout: timeoutMs },
       (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (chunk: Buffer) => {
-          size += chunk.length;
-          if (size > MAX_ANSWER_BYTES) req.destroy(new Error(`answer larger than ${MAX_ANSWER_BYTES} bytes`));
-          else chunks.push(chunk);
-        });
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let parsed: unknown = text;
-          try {
-            parsed = JSON.parse(text);
-          } catch {
-            // not JSON (e.g. /metrics): hand back the text
-          }
-          resolve({ status: res.statusCode ?? 0, body: parsed });
-        });
-        res.on('error', reject);
+        readAnswer(req, res, MAX_ANSWER_BYTES).then((parsed) => resolve({ status: res.statusCode ?? 0, body: parsed }), reject);
       },
     );
     req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));

@@ -7,15 +7,15 @@
 // - authenticated REST GET and POST throughput with autocannon against the
 //   controller, versus a plain Fastify hello-world over the same HTTPS.
 import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { httpsJson, type HttpsTarget } from '../../appliance/api/index.ts';
 import { parseJoinCode, type EnrolmentAnswer } from '../../appliance/contracts/index.ts';
-import { nodeIdOf } from '../../appliance/identity/index.ts';
 import type { AgentKeys } from '../../services/agent/agent-keys.ts';
 import { buildEnrolmentRequest } from '../../services/agent/enrolment-request.ts';
+import { freshHostKeys } from '../_support/host-keys.ts';
 import { binaryPath, cleanEnv, freePort, ROOT, runCli, tempDir } from '../_support/appliance-process.ts';
 import type { FleetOrder, FleetReport } from './_heartbeat-fleet.ts';
 
@@ -52,18 +52,6 @@ async function until(what: string, check: () => Promise<boolean>, withinMs: numb
     await settle(100);
   }
   throw new Error(`${what} within ${withinMs} ms`);
-}
-
-function hostKeys(): AgentKeys {
-  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
-  const tls = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-  return {
-    identity: { nodeId: nodeIdOf(publicKey), publicKey, privateKey },
-    tlsKeyPem: tls.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
-    tlsPublicPem: tls.publicKey.export({ format: 'pem', type: 'spki' }).toString(),
-    hostKeyPem: publicKey.export({ format: 'pem', type: 'spki' }).toString(),
-    created: true,
-  };
 }
 
 interface FleetResult {
@@ -145,7 +133,7 @@ try {
     Array.from({ length: 16 }, async () => {
       while (next < AGENTS) {
         const i = next++;
-        const keys = hostKeys();
+        const keys = freshHostKeys();
         const request = buildEnrolmentRequest(keys, { name: `bench-${i}`, joinCode, now: new Date(), nonce: randomBytes(16).toString('base64url'), addresses: ['192.0.2.50'], agentVersion: 'bench', inventory: null });
         const answer = (await httpsJson(target, 'POST', '/api/v1/enrolments', { body: request })).body as EnrolmentAnswer;
         if (answer.state !== 'admitted') throw new Error(`enrolment ${i}: ${JSON.stringify(answer)}`);

@@ -2,7 +2,7 @@
 // loses nothing acknowledged, round after round; a host whose answer was lost
 // in the kill enrols again with the same key without spending another join
 // token use; tokens issued before a kill still work after it.
-import { generateKeyPairSync, randomBytes, randomInt } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -10,25 +10,13 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { httpsJson, type HttpsTarget } from '../../../appliance/api/index.ts';
 import { parseJoinCode, type EnrolmentAnswer } from '../../../appliance/contracts/index.ts';
-import { nodeIdOf } from '../../../appliance/identity/index.ts';
 import type { AgentKeys } from '../../../services/agent/agent-keys.ts';
 import { buildEnrolmentRequest } from '../../../services/agent/enrolment-request.ts';
+import { freshHostKeys } from '../../_support/host-keys.ts';
 import { freePort, runCli, startServe, tempDir, type ServingAppliance } from '../../_support/appliance-process.ts';
 
 const ROUNDS = 3;
 const PASSWORD = 'durable enough passphrase';
-
-function hostKeys(): AgentKeys {
-  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
-  const tls = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-  return {
-    identity: { nodeId: nodeIdOf(publicKey), publicKey, privateKey },
-    tlsKeyPem: tls.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
-    tlsPublicPem: tls.publicKey.export({ format: 'pem', type: 'spki' }).toString(),
-    hostKeyPem: publicKey.export({ format: 'pem', type: 'spki' }).toString(),
-    created: true,
-  };
-}
 
 test('the controller killed with SIGKILL during project writes and enrolments keeps every acknowledged one', async () => {
   const dir = join(tempDir('controller-durability'), 'data');
@@ -53,7 +41,6 @@ test('the controller killed with SIGKILL during project writes and enrolments ke
   let joinCode = { id: '', secret: '' };
   let running: ServingAppliance | undefined;
   try {
-
     for (let round = 0; round < ROUNDS; round += 1) {
       const appliance: ServingAppliance = await startServe(['--data-dir', dir]);
       running = appliance;
@@ -96,7 +83,7 @@ test('the controller killed with SIGKILL during project writes and enrolments ke
       };
       const enroller = async (w: number): Promise<void> => {
         for (let seq = 0; ; seq += 1) {
-          const keys = hostKeys();
+          const keys = freshHostKeys();
           const request = buildEnrolmentRequest(keys, {
             name: `host-r${round}-w${w}-${seq}`,
             joinCode,
