@@ -2,7 +2,7 @@
 // (native addons stay outside, as packages), then @yao-pkg/pkg in SEA mode
 // embeds it, node_modules' native files and Node 24 into one executable.
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 
@@ -70,11 +70,15 @@ writeFileSync(
 );
 mkdirSync(join(root, 'dist'), { recursive: true });
 const nodeTarget = `node${pkg.engines.node}-linux-x64`;
-execFileSync(process.execPath, [join(root, 'node_modules/@yao-pkg/pkg/lib-es5/bin.js'), '.', '--sea', '--targets', nodeTarget, '--output', join(root, 'dist/alliance')], {
+// Built beside and renamed over: writing into an executable that is running fails with ETXTBSY.
+const output = join(root, 'dist/alliance');
+rmSync(`${output}.new`, { force: true });
+execFileSync(process.execPath, [join(root, 'node_modules/@yao-pkg/pkg/lib-es5/bin.js'), '.', '--sea', '--targets', nodeTarget, '--output', `${output}.new`], {
   cwd: join(root, 'build'),
   stdio: ['ignore', 'inherit', 'inherit'],
   // pkg looks for the Node base binary under $HOME/.pkg-cache; scripts/toolchain.sh put it there.
   env: { ...process.env, HOME: join(root, '.toolchain/pkg-home') },
 });
-const size = statSync(join(root, 'dist/alliance')).size;
+renameSync(`${output}.new`, output);
+const size = statSync(output).size;
 console.log(`built dist/alliance (${(size / 1048576).toFixed(1)} MiB) in ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -25,6 +25,8 @@ const params: HeartbeatParams = {
   inventoryHash: 'x'.repeat(64),
 };
 
+const RAMP_CONCURRENCY = 20;
+
 const send = (report: FleetReport): void => void process.send?.(report);
 
 process.once('message', (order: FleetOrder) => {
@@ -33,12 +35,20 @@ process.once('message', (order: FleetOrder) => {
 
 async function run(order: FleetOrder): Promise<void> {
   const started = performance.now();
+  // Agents come up a few at a time, as a fleet booting does; each one's first
+  // heartbeat waits for its TLS handshake, which the server makes in turn.
   const clients: BusClient[] = [];
-  for (const credential of order.credentials) {
-    clients.push(await BusClient.connect(order.url, { tls: order.tls, credential, timeoutMs: 10_000 }));
-  }
-  // A first heartbeat from everyone: all connections are up before the clock starts.
-  await Promise.all(clients.map((c) => c.call(HOST_METHODS.heartbeat, params)));
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: RAMP_CONCURRENCY }, async () => {
+      while (next < order.credentials.length) {
+        const credential = order.credentials[next++]!;
+        const client = await BusClient.connect(order.url, { tls: order.tls, credential, timeoutMs: 10_000 });
+        await client.call(HOST_METHODS.heartbeat, params, { timeoutMs: 120_000 });
+        clients.push(client);
+      }
+    }),
+  );
   send({ t: 'connected', ms: performance.now() - started });
 
   const t0 = performance.now();

@@ -64,7 +64,12 @@ export function controllerBusService(options: ControllerBusServiceOptions): Serv
         }
       };
       const ticker = setInterval(guarded('liveness step', () => options.liveness.tick(options.now())), options.tickMs);
-      const flusher = setInterval(guarded('heartbeat flush', () => options.liveness.flush()), options.flushEveryMs);
+      // In slices, each its own transaction, with the event loop free between them: one
+      // transaction for 5000 hosts held every heartbeat up for ~50 ms (the p99 of the benchmark).
+      const flushSlice = guarded('heartbeat flush', () => {
+        if (options.liveness.flush(FLUSH_SLICE) === FLUSH_SLICE) setImmediate(flushSlice);
+      });
+      const flusher = setInterval(flushSlice, options.flushEveryMs);
       return {
         async stop() {
           clearInterval(ticker);
@@ -76,6 +81,8 @@ export function controllerBusService(options: ControllerBusServiceOptions): Serv
     },
   };
 }
+
+const FLUSH_SLICE = 250;
 
 /** The controller's bus certificate and key, issued by the CA at start when missing, foreign, expiring or not matching the key. */
 async function controllerTls(ca: ClusterCa, options: ControllerBusServiceOptions): Promise<{ cert: string; key: string }> {

@@ -118,9 +118,13 @@ export class HostLiveness {
     return this.#apply(transitions);
   }
 
-  /** Writes the heartbeats not yet on disk, in one transaction; returns how many. */
-  flush(): number {
-    const batch = [...this.#entries].filter(([, e]) => e.unsaved !== undefined);
+  /** Writes at most `limit` of the heartbeats not yet on disk, in one transaction; returns how many. */
+  flush(limit = Infinity): number {
+    const batch: [string, Entry][] = [];
+    for (const item of this.#entries) {
+      if (batch.length >= limit) break;
+      if (item[1].unsaved !== undefined) batch.push(item);
+    }
     if (batch.length === 0) return 0;
     const { store, hosts } = this.#options;
     store.transaction(() => {

@@ -146,6 +146,16 @@ test('HostLiveness.heartbeat() is not a disk write; flush() writes the latest he
   assert.is(liveness.flush(), 0, 'nothing new, nothing written');
 });
 
+test('HostLiveness.flush(limit) writes at most limit heartbeats per call, the rest on the next', () => {
+  const records = ['a', 'b', 'c'].map((id) => insert(id, 'active'));
+  liveness.load(hosts.list(), clock.now().getTime());
+  for (const r of records) liveness.heartbeat(r, clock.now(), health);
+  assert.is(liveness.flush(2), 2);
+  assert.is(liveness.flush(2), 1);
+  assert.is(liveness.flush(2), 0);
+  assert.equal(records.map((r) => hosts.get(r.id)!.lastHeartbeatAt), records.map(() => clock.now().toISOString()));
+});
+
 test('HostLiveness.tick() leaves a host an operator retired in the meantime alone, and stops tracking it', () => {
   const host = insert('a', 'active');
   liveness.track(host, clock.now().getTime());
