@@ -1,7 +1,9 @@
 // kill -9 of the controller in the middle of REST writes and host enrolments
 // loses nothing acknowledged, round after round; a host whose answer was lost
 // in the kill enrols again with the same key without spending another join
-// token use; tokens issued before a kill still work after it.
+// token use; tokens issued before a kill still work after it; a real agent
+// running through it all reconnects and heartbeats again.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,7 +15,7 @@ import { parseJoinCode, type EnrolmentAnswer } from '../../../appliance/contract
 import type { AgentKeys } from '../../../services/agent/agent-keys.ts';
 import { buildEnrolmentRequest } from '../../../services/agent/enrolment-request.ts';
 import { freshHostKeys } from '../../_support/host-keys.ts';
-import { freePort, runCli, startServe, tempDir, type ServingAppliance } from '../../_support/appliance-process.ts';
+import { binaryPath, cleanEnv, freePort, ROOT, runCli, startServe, tempDir, type ServingAppliance } from '../../_support/appliance-process.ts';
 
 const ROUNDS = 3;
 const PASSWORD = 'durable enough passphrase';
@@ -26,7 +28,7 @@ test('the controller killed with SIGKILL during project writes and enrolments ke
   const port = await freePort();
   writeFileSync(
     join(dir, 'alliance.toml'),
-    `[http]\nlisten = "127.0.0.1"\nport = ${port}\n[controller]\nlisten = "tls+tcp://127.0.0.1:${await freePort()}"\npassword_cost = 10\n[discovery]\nenabled = false\n`,
+    `[http]\nlisten = "127.0.0.1"\nport = ${port}\n[controller]\nlisten = "tls+tcp://127.0.0.1:${await freePort()}"\npassword_cost = 10\nheartbeat_interval_s = 1\n[discovery]\nenabled = false\n`,
   );
   const target: HttpsTarget = { url: `https://localhost:${port}`, ca: readFileSync(join(dir, 'tls/https.crt')) };
   const call = async <T>(method: string, path: string, body: unknown, token?: string): Promise<{ status: number; body: T }> => {
@@ -40,6 +42,8 @@ test('the controller killed with SIGKILL during project writes and enrolments ke
   let token = '';
   let joinCode = { id: '', secret: '' };
   let running: ServingAppliance | undefined;
+  let agent: ChildProcess | undefined;
+  let agentHostId: string | undefined;
   try {
     for (let round = 0; round < ROUNDS; round += 1) {
       const appliance: ServingAppliance = await startServe(['--data-dir', dir]);
@@ -51,6 +55,18 @@ test('the controller killed with SIGKILL during project writes and enrolments ke
         const created = await call<{ code: string }>('POST', '/api/v1/join-tokens', { uses: 500, ttlSeconds: 3600 }, token);
         assert.is(created.status, 201, JSON.stringify(created.body));
         joinCode = parseJoinCode(created.body.code)!;
+      // A real agent lives through every kill, with the address and a join code as the boot service would give them.
+      const agentDir = join(dir, '..', 'agent');
+      writeFileSync(join(dir, '..', 'join'), `${created.body.code}\n`);
+      writeFileSync(join(dir, '..', 'cmdline'), 'quiet\n');
+      agent = spawn(
+        binaryPath(),
+        ['agent', '--data-dir', agentDir, '--set', `agent.controller=127.0.0.1:${port}`, '--set', `agent.join_code_file=${join(dir, '..', 'join')}`, '--set', `agent.cmdline_file=${join(dir, '..', 'cmdline')}`, '--set', 'discovery.enabled=false'],
+        { env: cleanEnv(), cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      agent.stdout!.on('data', (chunk: Buffer) => {
+        agentHostId ??= /"hostId":"([a-z2-7]+)"/.exec(chunk.toString())?.[1];
+      });
       } else {
         // The token from before the kills is still good: sessions are acknowledged writes too.
         const whoami = await call<{ user: { name: string } }>('GET', '/api/v1/auth/whoami', undefined, token);
@@ -130,6 +146,7 @@ test('the controller killed with SIGKILL during project writes and enrolments ke
   } finally {
     // A failed check must not leave the appliance (and the writers looping on it) behind.
     running?.child.kill('SIGKILL');
+    if (running === undefined) agent?.kill('SIGKILL');
   }
   assert.ok(projects.length + admitted.size >= ROUNDS * 10, 'enough writes were acknowledged to mean something');
 
@@ -143,10 +160,24 @@ test('the controller killed with SIGKILL during project writes and enrolments ke
       assert.is(answer.body.state, 'admitted', `host ${id} re-enrolling after a lost answer`);
       admitted.set(id, keys);
     }
+    // The agent converges: active again, with a heartbeat sent to this controller process.
+    const restartedAt = new Date().toISOString();
+    assert.ok(agentHostId, 'the agent named its host id');
+    const deadline = Date.now() + 30_000;
+    let seen: { state?: string; lastHeartbeatAt?: string | null } = {};
+    while (Date.now() < deadline) {
+      seen = (await call<{ host: typeof seen }>('GET', `/api/v1/hosts/${agentHostId}`, undefined, token)).body.host ?? {};
+      if (seen.state === 'active' && (seen.lastHeartbeatAt ?? '') > restartedAt) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.is(seen.state, 'active', `the agent's host after the kills: ${JSON.stringify(seen)}`);
+    assert.ok((seen.lastHeartbeatAt ?? '') > restartedAt, `the agent heartbeats to the restarted controller: ${JSON.stringify(seen)}`);
+
     const tokens = await call<{ joinTokens: { id: string; uses: number }[] }>('GET', '/api/v1/join-tokens', undefined, token);
     const uses = tokens.body.joinTokens.find((t) => t.id === joinCode.id)?.uses;
-    assert.is(uses, admitted.size, 'one join token use per distinct host, however many times its request was sent');
+    assert.is(uses, admitted.size + 1, 'one join token use per distinct host (and one for the agent), however many times a request was sent');
   } finally {
+    agent?.kill('SIGKILL');
     appliance.child.kill('SIGTERM');
     await appliance.exited;
   }
