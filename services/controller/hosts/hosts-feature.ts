@@ -36,6 +36,14 @@ export interface HostsFeature {
   readonly service: ServiceDefinition;
 }
 
+/**
+ * How often the last heartbeat times reach the store. Liveness is decided in
+ * memory and the API shows memory, so the copy on disk only has to be roughly
+ * right; each flush costs synced writes, and the rarer they are, the fewer
+ * heartbeats wait behind one.
+ */
+const HEARTBEAT_FLUSH_MS = 60_000;
+
 /** Bus topic of liveness changes (besides the journal's own announcement of each note). */
 export const HOST_STATE_TOPIC = 'hosts.state';
 
@@ -138,7 +146,7 @@ export function hostsFeature(ctx: HostsContext, options: HostsFeatureOptions = {
       log: ctx.log,
       now,
       tickMs: options.tickMs ?? 1000,
-      flushEveryMs: options.flushEveryMs ?? 10_000,
+      flushEveryMs: options.flushEveryMs ?? HEARTBEAT_FLUSH_MS,
       onListening: options.onBusListening,
     }),
   };
