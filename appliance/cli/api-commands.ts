@@ -3,6 +3,7 @@ import type { HttpsTarget } from '../api/index.ts';
 import type { DataDirLayout } from '../data-dir/index.ts';
 import { describeError, isAllianceError } from '../errors/index.ts';
 import { ApiClient, clientErrors, segment, type ApiAuth } from './api-client.ts';
+import { readPassword } from './read-password.ts';
 import {
   credentialsPath,
   DEFAULT_API_URL,
@@ -363,17 +364,6 @@ function fingerprintOption(text: string | undefined): string | undefined {
   const fingerprint = normaliseFingerprint(text);
   if (fingerprint === undefined) throw cliErrors.USAGE({ problem: `--fingerprint ${text} is not a SHA-256 fingerprint (32 hex pairs, e.g. AB:CD:...)` });
   return fingerprint;
-}
-
-/** A password from a file, stdin ("-"), or typed at a prompt (twice when confirming); a final newline is not part of it. */
-async function readPassword(file: string | undefined, io: ApiCommandIo, options: { prompt: string; confirm: boolean }): Promise<string> {
-  const strip = (text: string): string => text.replace(/\r?\n$/, '');
-  if (file === '-') return strip(io.readStdin ? await io.readStdin() : readFileSync(0, 'utf8'));
-  if (file !== undefined) return strip(readFileSync(file, 'utf8'));
-  if (!io.readSecret) throw cliErrors.USAGE({ problem: 'no terminal to ask for the password: give --password-file FILE (or - for stdin)' });
-  const first = await io.readSecret(options.prompt);
-  if (options.confirm && (await io.readSecret('Again: ')) !== first) throw cliErrors.USAGE({ problem: 'the two passwords differ' });
-  return first;
 }
 
 /** The arguments after the subcommand, exactly as many as named. */

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONFIG_FILE_NAME, defaultConfig, loadConfig, renderConfigTemplate } from '../config/index.ts';
 import { dataDirLayout } from '../data-dir/index.ts';
@@ -6,6 +5,7 @@ import { loadNodeIdentity, readCertificateFacts } from '../identity/index.ts';
 import { createLogger } from '../log/index.ts';
 import { armStopWatchdog, initialise, serve, type ApplianceStatus, type ServiceModule } from '../serve/index.ts';
 import { runApiCommand } from './api-commands.ts';
+import { readPassword } from './read-password.ts';
 import { openStore, type StoredEvent } from '../store/index.ts';
 import { buildInfo } from '../build-info.ts';
 import { busCall, busWatch } from './bus-commands.ts';
@@ -47,7 +47,7 @@ export async function runCommand(cmd: CommandLine, io: CommandIo): Promise<numbe
 
     case 'init': {
       const sampleConfig = cmd.configPath === undefined ? { path: join(layout.root, CONFIG_FILE_NAME), text: renderConfigTemplate(defaultConfig(io.hostname)) } : undefined;
-      const answers = { admin: cmd.options.admin, password: cmd.options.admin === undefined ? undefined : await readPassword(cmd.options.passwordFile, io) };
+      const answers = { admin: cmd.options.admin, password: cmd.options.admin === undefined ? undefined : await readPassword(cmd.options.passwordFile, io, { prompt: 'Password for the first admin: ', confirm: true }) };
       const report = await initialise(layout, { hostname: io.hostname, now: new Date(), sampleConfig });
       const serviceLines: string[] = [];
       const initialisers = (io.modules ?? []).flatMap((m) => (m.initialise ? [m.initialise] : []));
@@ -133,7 +133,7 @@ export async function runCommand(cmd: CommandLine, io: CommandIo): Promise<numbe
     case 'users':
     case 'hosts':
     case 'join-tokens':
-      return runApiCommand(cmd, { layout, env: io.env, out: io.out, readSecret: io.readSecret });
+      return runApiCommand(cmd, { layout, env: io.env, out: io.out, readSecret: io.readSecret, readStdin: io.readStdin });
 
     case 'discover': {
       const { config } = loadConfig({ dataDir: layout.root, configPath: cmd.configPath, env: io.env, overrides: cmd.overrides, hostname: io.hostname });
@@ -147,20 +147,6 @@ export async function runCommand(cmd: CommandLine, io: CommandIo): Promise<numbe
       throw cliErrors.USAGE({ problem: `Unknown bus subcommand "${sub ?? ''}"; use call or watch` });
     }
   }
-}
-
-/** A password from a file, stdin ("-"), or typed at a prompt; surrounding whitespace is not part of it. */
-async function readPassword(file: string | undefined, io: CommandIo): Promise<string> {
-  if (file === '-') {
-    if (!io.readStdin) throw cliErrors.USAGE({ problem: 'stdin cannot be read here: give --password-file FILE' });
-    return (await io.readStdin()).replace(/\r?\n$/, '');
-  }
-  if (file !== undefined) return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
-  if (!io.readSecret) throw cliErrors.USAGE({ problem: 'no terminal to ask for the password: give --password-file FILE (or - for stdin)' });
-  const first = await io.readSecret('Password for the first admin: ');
-  const second = await io.readSecret('Again: ');
-  if (first !== second) throw cliErrors.USAGE({ problem: 'the two passwords differ' });
-  return first;
 }
 
 function tryOr<T>(fn: () => T): T | undefined {
