@@ -20,7 +20,9 @@ export const controllerModule: ServiceModule = {
     // supervised service.
     if (core.users.countWithRole('*', 'cloud-admin') === 0) {
       // The first admin is never created by whoever reaches the API first; say how to make one.
-      ctx.note('controller.no-admin', 'warning', 'No cloud admin exists yet, so nobody can log in: create one with `alliance init --admin NAME` (or from the console)', {});
+      const message = 'No cloud admin exists yet, so nobody can log in: create one with `alliance init --admin NAME` (or from the console)';
+      ctx.note('controller.no-admin', 'warning', message, {});
+      ctx.log.warn(message);
     }
     const hosts = hostsFeature(ctx);
     const features: ApiFeature[] = [hosts];
