@@ -85,6 +85,8 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
   return app;
 }
 
+let sharedValidators: { body: Ajv; text: Ajv } | undefined;
+
 /**
  * Query strings, path parameters and headers arrive as text, so their values
  * are coerced to the schema's types. A JSON body already has its types: it is
@@ -93,13 +95,17 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
  * like an enrolment, would no longer match its signature.
  */
 function validatorsByPart(): { body: Ajv; text: Ajv } {
+  // One pair per process: compiling Ajv's meta-schema costs ~40 ms an instance at start-up, and
+  // compiled schemas are cached by object, so servers sharing schemas compile them once.
+  if (sharedValidators) return sharedValidators;
   const make = (coerceTypes: false | 'array'): Ajv => {
     // addUsedSchema false: routes may share schema objects with an $id without clashing.
     const ajv = new Ajv({ coerceTypes, useDefaults: true, removeAdditional: false, allErrors: false, addUsedSchema: false });
     addFormats(ajv);
     return ajv;
   };
-  return { body: make(false), text: make('array') };
+  sharedValidators = { body: make(false), text: make('array') };
+  return sharedValidators;
 }
 
 function sendError(reply: FastifyReply, err: AllianceError): FastifyReply {
