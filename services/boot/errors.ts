@@ -1,0 +1,51 @@
+import { defineErrors } from '../../appliance/errors/index.ts';
+
+// The boot service's failures: network boot (dnsmasq, iPXE scripts, kernel
+// command lines) and fencing (power control through a host's BMC).
+export const bootErrors = defineErrors('BOOT', {
+  PARAM_INVALID: {
+    status: 400,
+    exit: 2,
+    message: 'Cannot place {name} in a boot script: "{value}" is outside the allowed characters or form; fix the setting or the record it came from',
+  },
+  FENCE_TIMEOUT: {
+    status: 504,
+    exit: 1,
+    message: 'Cannot {action} host {host}: the BMC did not report the power {target} within {ms} ms; the host must be treated as not fenced',
+  },
+  FENCE_UNREACHABLE: {
+    status: 503,
+    exit: 1,
+    message: 'Cannot {action} host {host}: its BMC at {bmc} does not answer ({reason}); check the BMC address and the management network',
+  },
+  FENCE_AUTH: {
+    status: 502,
+    exit: 1,
+    message: 'Cannot {action} host {host}: its BMC at {bmc} refused the credentials ({reason}); set the BMC user and password again',
+  },
+  FENCE_FAILED: {
+    status: 502,
+    exit: 1,
+    message: 'Cannot {action} host {host}: its BMC at {bmc} failed the request ({reason})',
+  },
+  SECRET_UNREADABLE: {
+    status: 500,
+    exit: 1,
+    message: 'Cannot open a sealed secret: {reason}; it was sealed with another key or altered, so set the BMC password again',
+  },
+  DNSMASQ_SPEC_INVALID: {
+    status: 400,
+    exit: 2,
+    message: 'Cannot render the dnsmasq configuration: {field} {problem}; fix the boot settings',
+  },
+  HOST_RECORD_INVALID: {
+    status: 400,
+    exit: 1,
+    message: 'Cannot write the dnsmasq host record for {mac}: {problem}; fix the host record',
+  },
+  HOOK_CALL_INVALID: {
+    status: 400,
+    exit: 1,
+    message: 'Refused a lease hook call: {problem}; only dnsmasq should run `alliance boot lease-hook` (through its dhcp-script)',
+  },
+});

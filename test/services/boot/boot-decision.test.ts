@@ -1,0 +1,95 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { HOST_STATES, type HostState } from '../../../appliance/contracts/index.ts';
+import { type BootDecision, type BootOverride, type BootRequest, decideBoot, firmwareOf, normaliseMac } from '../../../services/boot/boot-decision.ts';
+
+const MAC = 'aa:bb:cc:dd:ee:01';
+const REQ: BootRequest = { mac: 'AA:BB:CC:DD:EE:01', arch: 'x86_64', platform: 'efi', version: '1.21.1+ (g4bd064de)' };
+const FW = 'x86_64-efi' as const;
+const ID = 'h1';
+
+// Every state × override; the policy for unknown MACs must not change a known host's answer.
+const expected: Record<HostState, Record<'none' | BootOverride, BootDecision>> = {
+  pending: {
+    'none': { kind: 'enrol', mac: MAC, firmware: FW, hostId: ID },
+    'local-disk': { kind: 'local-disk', mac: MAC, firmware: FW, hostId: ID },
+    'host-image': { kind: 'enrol', mac: MAC, firmware: FW, hostId: ID },
+  },
+  active: {
+    'none': { kind: 'host-image', mac: MAC, firmware: FW, hostId: ID },
+    'local-disk': { kind: 'local-disk', mac: MAC, firmware: FW, hostId: ID },
+    'host-image': { kind: 'host-image', mac: MAC, firmware: FW, hostId: ID },
+  },
+  suspect: {
+    'none': { kind: 'host-image', mac: MAC, firmware: FW, hostId: ID },
+    'local-disk': { kind: 'local-disk', mac: MAC, firmware: FW, hostId: ID },
+    'host-image': { kind: 'host-image', mac: MAC, firmware: FW, hostId: ID },
+  },
+  offline: {
+    'none': { kind: 'host-image', mac: MAC, firmware: FW, hostId: ID },
+    'local-disk': { kind: 'local-disk', mac: MAC, firmware: FW, hostId: ID },
+    'host-image': { kind: 'host-image', mac: MAC, firmware: FW, hostId: ID },
+  },
+  retired: {
+    'none': { kind: 'deny', reason: 'retired', mac: MAC, firmware: FW },
+    'local-disk': { kind: 'local-disk', mac: MAC, firmware: FW, hostId: ID },
+    'host-image': { kind: 'deny', reason: 'retired', mac: MAC, firmware: FW },
+  },
+  rejected: {
+    'none': { kind: 'deny', reason: 'rejected', mac: MAC, firmware: FW },
+    'local-disk': { kind: 'local-disk', mac: MAC, firmware: FW, hostId: ID },
+    'host-image': { kind: 'deny', reason: 'rejected', mac: MAC, firmware: FW },
+  },
+};
+
+test('decideBoot() table covers every host state', () => {
+  assert.equal(Object.keys(expected).sort(), [...HOST_STATES].sort());
+});
+
+for (const state of HOST_STATES) {
+  for (const override of ['none', 'local-disk', 'host-image'] as const) {
+    for (const policy of ['discover', 'ignore'] as const) {
+      test(`decideBoot() answers a ${state} host with override ${override} under policy ${policy}`, () => {
+        const host = { id: ID, state, ...(override === 'none' ? {} : { bootOverride: override }) };
+        assert.equal(decideBoot(REQ, { host, unknownMacPolicy: policy }), expected[state][override]);
+      });
+    }
+  }
+}
+
+const unknown: Record<string, [BootRequest, 'discover' | 'ignore', BootDecision]> = {
+  'an unknown MAC under discover enrols': [REQ, 'discover', { kind: 'enrol', mac: MAC, firmware: FW }],
+  'an unknown MAC under ignore is denied': [REQ, 'ignore', { kind: 'deny', reason: 'unknown-mac', mac: MAC, firmware: FW }],
+  'a hyphenated MAC is normalised': [{ ...REQ, mac: 'aa-bb-cc-dd-ee-01' }, 'discover', { kind: 'enrol', mac: MAC, firmware: FW }],
+  'a missing MAC is a bad request': [{ ...REQ, mac: undefined }, 'discover', { kind: 'deny', reason: 'bad-request' }],
+  'an unexpanded ${net0/mac} is a bad request': [{ ...REQ, mac: '${net0/mac}' }, 'discover', { kind: 'deny', reason: 'bad-request' }],
+  'a MAC with a command appended is a bad request': [{ ...REQ, mac: `${MAC} || shell` }, 'discover', { kind: 'deny', reason: 'bad-request' }],
+  'a MAC with mixed separators is a bad request': [{ ...REQ, mac: 'aa:bb-cc:dd:ee:01' }, 'discover', { kind: 'deny', reason: 'bad-request' }],
+  'x86_64 BIOS': [{ ...REQ, platform: 'pcbios' }, 'discover', { kind: 'enrol', mac: MAC, firmware: 'x86_64-bios' }],
+  'i386 iPXE under BIOS boots the x86_64 image': [{ ...REQ, arch: 'i386', platform: 'pcbios' }, 'discover', { kind: 'enrol', mac: MAC, firmware: 'x86_64-bios' }],
+  'arm64 UEFI': [{ ...REQ, arch: 'arm64' }, 'discover', { kind: 'enrol', mac: MAC, firmware: 'arm64-efi' }],
+  'arm64 without UEFI is unsupported': [{ ...REQ, arch: 'arm64', platform: 'pcbios' }, 'discover', { kind: 'deny', reason: 'unsupported-firmware', mac: MAC }],
+  'riscv64 is unsupported': [{ ...REQ, arch: 'riscv64' }, 'discover', { kind: 'deny', reason: 'unsupported-firmware', mac: MAC }],
+  'a missing platform is unsupported': [{ ...REQ, platform: undefined }, 'ignore', { kind: 'deny', reason: 'unsupported-firmware', mac: MAC }],
+};
+for (const [name, [request, policy, decision]] of Object.entries(unknown)) {
+  test(`decideBoot() answers ${name}`, () => {
+    assert.equal(decideBoot(request, { unknownMacPolicy: policy }), decision);
+  });
+}
+
+test('normaliseMac() reads colon and hyphen forms and refuses others', () => {
+  assert.equal(
+    ['AA:BB:CC:DD:EE:FF', ' aa-bb-cc-dd-ee-ff ', 'aabbccddeeff', 'aa:bb:cc:dd:ee', 'gg:bb:cc:dd:ee:ff', ''].map(normaliseMac),
+    ['aa:bb:cc:dd:ee:ff', 'aa:bb:cc:dd:ee:ff', undefined, undefined, undefined, undefined],
+  );
+});
+
+test('firmwareOf() knows x86_64 BIOS and UEFI and arm64 UEFI only', () => {
+  assert.equal(
+    [['x86_64', 'pcbios'], ['x86_64', 'efi'], ['arm64', 'efi'], ['i386', 'efi'], ['arm32', 'efi'], ['', '']].map(([a, p]) => firmwareOf(a!, p!)),
+    ['x86_64-bios', 'x86_64-efi', 'arm64-efi', undefined, undefined, undefined],
+  );
+});
+
+test.run();
