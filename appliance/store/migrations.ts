@@ -150,6 +150,23 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX usage_by_project ON usage_events (project_id, id);
     `,
   },
+  {
+    version: 3,
+    name: 'boot: leases',
+    sql: `
+      -- dnsmasq's lease database (it runs with leasefile-ro): one lease per address, as in dnsmasq.
+      CREATE TABLE leases (
+        ip         TEXT PRIMARY KEY,
+        mac        TEXT NOT NULL,
+        hostname   TEXT,
+        client_id  TEXT,
+        expires_at INTEGER NOT NULL CHECK (expires_at >= 0), -- epoch seconds; 0 = never
+        interface  TEXT,
+        updated_at TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX leases_by_mac ON leases (mac);
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
