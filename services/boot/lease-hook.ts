@@ -1,11 +1,12 @@
-import { isClientId, isHostLabel, isIPv4, isMac } from './_dhcp-values.ts';
+import { isClientId, isIPv4, isMac } from './_dhcp-values.ts';
 import { bootErrors } from './errors.ts';
 
 // dnsmasq's dhcp-script call, read into a typed event. dnsmasq runs the hook
 // as `<script> add|old|del MAC IP [HOSTNAME]`, `<script> tftp SIZE ADDRESS
 // FILENAME` or (with leasefile-ro) `<script> init`, with DNSMASQ_* variables
 // in the environment. Anything else is refused with APL_BOOT_HOOK_CALL_INVALID;
-// nothing else is ever thrown.
+// nothing else is ever thrown. The class strings a client chose (vendor and
+// user class) are made printable instead, so an odd client keeps its lease.
 
 export interface LeaseChange {
   readonly action: 'add' | 'old' | 'del';
@@ -44,6 +45,9 @@ const MAX_ENV = 1024;
 const MAX_PATH = 4096;
 const CONTROL = /[\u0000-\u001f\u007f]/;
 const IFNAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,14}$/;
+// dnsmasq passes the name it accepted from the client (it may hold _ or a domain): any printable word fits the lease file.
+const HOSTNAME = /^[\x21-\x7e]{1,253}$/;
+const MAX_CLASS = 255;
 
 function refuse(problem: string): never {
   throw bootErrors.HOOK_CALL_INVALID({ problem });
@@ -74,12 +78,22 @@ function envInteger(env: HookEnvironment, name: string): number | null {
   return Number(value);
 }
 
+/**
+ * A class string the client chose: informative only, so it is made printable
+ * and cut to a DHCP option's length rather than refused (refusing would lose
+ * the lease to a client with an odd vendor class).
+ */
+function clientText(value: unknown): string | null {
+  if (typeof value !== 'string' || value === '') return null;
+  return value.slice(0, MAX_CLASS).replace(/[^\x20-\x7e]/g, '?');
+}
+
 function leaseChange(action: LeaseChange['action'], args: readonly string[], env: HookEnvironment): LeaseChange {
   if (args.length < 3 || args.length > 4) refuse(`${action} takes MAC, IP and an optional host name, got ${args.length - 1} arguments`);
   const [, mac, ip, hostname] = args;
   if (!isMac(mac)) refuse(`${quote(mac!)} is not a MAC address`);
   if (!isIPv4(ip)) refuse(`${quote(ip!)} is not an IPv4 address`);
-  if (hostname !== undefined && hostname !== '' && !isHostLabel(hostname)) refuse(`${quote(hostname)} is not a host name`);
+  if (hostname !== undefined && hostname !== '' && !HOSTNAME.test(hostname)) refuse(`${quote(hostname)} is not a host name`);
 
   const clientId = envText(env, 'DNSMASQ_CLIENT_ID');
   if (clientId !== null && !isClientId(clientId)) refuse(`DNSMASQ_CLIENT_ID is ${quote(clientId)}, not colon-separated hex octets`);
@@ -89,7 +103,7 @@ function leaseChange(action: LeaseChange['action'], args: readonly string[], env
 
   const userClasses: string[] = [];
   for (let i = 0; i < 16; i += 1) {
-    const userClass = envText(env, `DNSMASQ_USER_CLASS${i}`);
+    const userClass = clientText(env[`DNSMASQ_USER_CLASS${i}`]);
     if (userClass === null) break;
     userClasses.push(userClass);
   }
@@ -103,7 +117,7 @@ function leaseChange(action: LeaseChange['action'], args: readonly string[], env
     expiresAt: envInteger(env, 'DNSMASQ_LEASE_EXPIRES'),
     timeRemaining: envInteger(env, 'DNSMASQ_TIME_REMAINING'),
     tags: tags === null ? [] : tags.split(' ').filter((t) => t !== ''),
-    vendorClass: envText(env, 'DNSMASQ_VENDOR_CLASS'),
+    vendorClass: clientText(env.DNSMASQ_VENDOR_CLASS),
     userClasses,
   };
 }

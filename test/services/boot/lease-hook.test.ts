@@ -58,6 +58,23 @@ const calls: Record<string, { argv: string[]; env: HookEnvironment; expected: Le
     env: {},
     expected: { action: 'tftp', size: 73728, address: '10.20.0.101', file: '/usr/lib/ipxe/undionly.kpxe' },
   },
+  'a lease whose client sent odd classes and a name with _ and a domain, kept with the classes made printable': {
+    argv: ['add', '52:54:00:00:00:04', '10.20.0.104', 'my_host.example'],
+    env: { DNSMASQ_VENDOR_CLASS: 'PXE\u0000Client\u00e9\n', DNSMASQ_USER_CLASS0: 'x'.repeat(300) },
+    expected: {
+      action: 'add',
+      mac: '52:54:00:00:00:04',
+      ip: '10.20.0.104',
+      hostname: 'my_host.example',
+      clientId: null,
+      interface: null,
+      expiresAt: null,
+      timeRemaining: null,
+      tags: [],
+      vendorClass: 'PXE?Client??',
+      userClasses: ['x'.repeat(255)],
+    },
+  },
   'the init call at dnsmasq start': { argv: ['init'], env: pxeEnv, expected: { action: 'init' } },
 };
 
@@ -80,6 +97,7 @@ const hostile: Record<string, { argv: unknown[]; env?: unknown }> = {
   'an address out of range': { argv: ['add', '52:54:00:00:00:01', '10.20.0.256'] },
   'a NUL byte in the host name': { argv: ['add', '52:54:00:00:00:01', '10.20.0.101', 'node\u00001'] },
   'a newline in the address': { argv: ['add', '52:54:00:00:00:01', '10.20.0.101\n10.20.0.102'] },
+  'a host name of 254 characters': { argv: ['add', '52:54:00:00:00:01', '10.20.0.101', 'a'.repeat(254)] },
   'a host name with a space': { argv: ['add', '52:54:00:00:00:01', '10.20.0.101', 'node 1'] },
   'a huge argument': { argv: ['add', '52:54:00:00:00:01', '10.20.0.101', 'a'.repeat(1_000_000)] },
   'an argument that is not a string': { argv: ['add', 42, '10.20.0.101'] },
@@ -93,7 +111,6 @@ const hostile: Record<string, { argv: unknown[]; env?: unknown }> = {
   'a time remaining that is huge': { argv: ['add', '52:54:00:00:00:01', '10.20.0.101'], env: { DNSMASQ_TIME_REMAINING: '9'.repeat(40) } },
   'a client id that is not hex': { argv: ['add', '52:54:00:00:00:01', '10.20.0.101'], env: { DNSMASQ_CLIENT_ID: 'zz:01' } },
   'an interface name with a slash': { argv: ['add', '52:54:00:00:00:01', '10.20.0.101'], env: { DNSMASQ_INTERFACE: '../eth0' } },
-  'a vendor class with a NUL byte': { argv: ['add', '52:54:00:00:00:01', '10.20.0.101'], env: { DNSMASQ_VENDOR_CLASS: 'PXE\u0000Client' } },
   'tags longer than 1024 characters': { argv: ['add', '52:54:00:00:00:01', '10.20.0.101'], env: { DNSMASQ_TAGS: 'x '.repeat(600) } },
 };
 
