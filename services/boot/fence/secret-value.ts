@@ -29,11 +29,12 @@ export class SecretValue {
   }
 }
 
-/** The text with every occurrence of each secret, and the credentials of any Authorization header, replaced by [redacted]. */
+/** The text with every occurrence of each secret, and any `Basic …`/`Bearer …` credentials, replaced by [redacted]. */
 export function redactSecrets(text: string, secrets: readonly (SecretValue | string)[]): string {
   // One pass over all of them, longest first, so a marker is never itself redacted.
   const values = secrets.map((s) => (typeof s === 'string' ? s : s.reveal())).filter((v) => v !== '');
   values.sort((a, b) => b.length - a.length);
   const out = values.length === 0 ? text : text.replace(new RegExp(values.map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g'), REDACTED);
-  return out.replace(/(authorization\s*[:=]\s*"?(?:basic|bearer)\s+)[A-Za-z0-9+/=._-]+/gi, `$1${REDACTED}`);
+  // HTTP credentials wherever they appear, e.g. a header echoed in a transport error.
+  return out.replace(/\b(basic|bearer)(\s+)[A-Za-z0-9+/=._-]{8,}/gi, `$1$2${REDACTED}`);
 }
