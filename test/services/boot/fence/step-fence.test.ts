@@ -1,10 +1,13 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { type DriverOutcome } from '../../../../services/boot/fence/power-driver.ts';
 import { type FenceAction, type FenceEvent, fenceStatusCode, type FenceStep, startFence, stepFence } from '../../../../services/boot/fence/step-fence.ts';
 
-// Each case feeds outcomes to the machine in order, 100 ms apart (a wait moves the
-// clock by its length), and compares the whole transcript.
+// The transcripts in testdata/fence.txt: each case feeds driver answers to the
+// machine in order, 100 ms apart (a wait moves the clock by its length), and
+// compares the whole transcript. UPDATE=1 rewrites the expected parts.
 const ON: DriverOutcome = { ok: true, power: 'on' };
 const OFF: DriverOutcome = { ok: true, power: 'off' };
 const OK: DriverOutcome = { ok: true };
@@ -38,93 +41,59 @@ function transcript(action: FenceAction, outcomes: DriverOutcome[], options = { 
   return lines.join('\n');
 }
 
-const cases: Record<string, [FenceAction, DriverOutcome[], string]> = {
-  'off verified after one poll': [
-    'off',
-    [ON, OK, ON, OFF],
-    `0 read-state -> on
-100 power-off -> ok
-200 read-state -> on
-300 wait 1000
-1300 read-state -> off
-= ok off off`,
-  ],
-  'off of a host already off sends no request': ['off', [OFF], `0 read-state -> off\n= ok off off`],
-  'off timing out while the BMC keeps saying on': [
-    'off',
-    [ON, OK, ON, ON, ON],
-    `0 read-state -> on
-100 power-off -> ok
-200 read-state -> on
-300 wait 1000
-1300 read-state -> on
-1400 wait 1000
-2400 read-state -> on
-= FAILED off timeout: not off within 3000 ms (the BMC still reports on)`,
-  ],
-  'off with a read failing during verification retries, then times out quoting it': [
-    'off',
-    [ON, OK, fail('timeout', 'no answer'), fail('unreachable', 'no session'), fail('unreachable', 'no session')],
-    `0 read-state -> on
-100 power-off -> ok
-200 read-state -> timeout: no answer
-300 wait 1000
-1300 read-state -> unreachable: no session
-1400 wait 1000
-2400 read-state -> unreachable: no session
-= FAILED off timeout: not off within 3000 ms (the last read failed: no session)`,
-  ],
-  'off whose request fails': ['off', [ON, fail('failed', 'Command not supported in present state')], `0 read-state -> on\n100 power-off -> failed: Command not supported in present state\n= FAILED off failed: Command not supported in present state`],
-  'off against an unreachable BMC': ['off', [fail('unreachable', 'Unable to establish IPMI v2 / RMCP+ session')], `0 read-state -> unreachable: Unable to establish IPMI v2 / RMCP+ session\n= FAILED off unreachable: Unable to establish IPMI v2 / RMCP+ session`],
-  'off refused credentials while verifying stops at once': [
-    'off',
-    [ON, OK, fail('auth', 'RAKP 2 HMAC is invalid')],
-    `0 read-state -> on\n100 power-off -> ok\n200 read-state -> auth: RAKP 2 HMAC is invalid\n= FAILED off auth: RAKP 2 HMAC is invalid`,
-  ],
-  'on verified at once': ['on', [OFF, OK, ON], `0 read-state -> off\n100 power-on -> ok\n200 read-state -> on\n= ok on on`],
-  'on of a host already on': ['on', [ON], `0 read-state -> on\n= ok on on`],
-  'reboot: off then on': [
-    'reboot',
-    [ON, OK, OFF, OK, ON],
-    `0 read-state -> on
-100 power-off -> ok
-200 read-state -> off
-300 power-on -> ok
-400 read-state -> on
-= ok reboot on`,
-  ],
-  'reboot of a host that is off only powers it on': ['reboot', [OFF, OK, ON], `0 read-state -> off\n100 power-on -> ok\n200 read-state -> on\n= ok reboot on`],
-  'reboot where on fails still succeeds, with a warning': [
-    'reboot',
-    [ON, OK, OFF, fail('failed', 'BMC busy')],
-    `0 read-state -> on
-100 power-off -> ok
-200 read-state -> off
-300 power-on -> failed: BMC busy
-= ok reboot off (the host is off but did not power on again: BMC busy)`,
-  ],
-  'reboot where on never shows succeeds, with a warning': [
-    'reboot',
-    [ON, OK, OFF, OK, OFF, OFF, OFF],
-    `0 read-state -> on
-100 power-off -> ok
-200 read-state -> off
-300 power-on -> ok
-400 read-state -> off
-500 wait 1000
-1500 read-state -> off
-1600 wait 1000
-2600 read-state -> off
-= ok reboot off (the host is off but did not power on again: not on within 3000 ms (the BMC still reports off))`,
-  ],
-  'reboot whose off half fails fails': ['reboot', [ON, fail('auth', 'unauthorized name')], `0 read-state -> on\n100 power-off -> auth: unauthorized name\n= FAILED reboot auth: unauthorized name`],
-  'status on': ['status', [ON], `0 read-state -> on\n= ok status on`],
-  'status off': ['status', [OFF], `0 read-state -> off\n= ok status off`],
-  'status unreachable': ['status', [fail('unreachable', 'Address lookup for bmc9 failed')], `0 read-state -> unreachable: Address lookup for bmc9 failed\n= FAILED status unreachable: Address lookup for bmc9 failed`],
-};
-for (const [name, [action, outcomes, expected]] of Object.entries(cases)) {
-  test(`stepFence() ${name}`, () => {
-    assert.fixture(transcript(action, outcomes), expected);
+const FILE = join(import.meta.dirname, 'testdata', 'fence.txt');
+
+interface Case {
+  readonly title: string;
+  readonly header: string[];
+  readonly action: FenceAction;
+  readonly options: { timeoutMs: number; pollMs: number };
+  readonly outcomes: DriverOutcome[];
+  readonly expected: string;
+}
+
+function parseOutcome(line: string): DriverOutcome {
+  if (line === 'on' || line === 'off') return { ok: true, power: line };
+  if (line === 'ok') return OK;
+  const m = /^(timeout|unreachable|auth|failed): (.*)$/.exec(line);
+  if (m === null) throw new SyntaxError(`Cannot read the driver answer "${line}" in ${FILE}`);
+  return fail(m[1] as 'timeout', m[2]!);
+}
+
+/** Cases are separated by blank lines; `#` lines before `run` are the title and kept on rewrite. */
+function readCases(text: string): { preamble: string; cases: Case[] } {
+  const blocks = text.trimEnd().split(/\n\n+/);
+  const preamble = blocks[0]!.split('\n').every((l) => l.startsWith('#')) ? `${blocks.shift()!}\n\n` : '';
+  const cases = blocks.map((block) => {
+    const lines = block.split('\n');
+    const header = lines.filter((l, i) => l.startsWith('#') && lines.slice(0, i).every((p) => p.startsWith('#')));
+    const body = lines.slice(header.length);
+    const sep = body.indexOf('----');
+    const m = /^run (off|on|reboot|status) timeout=(\d+) poll=(\d+)$/.exec(body[0] ?? '');
+    if (m === null || sep < 0) throw new SyntaxError(`Cannot read the case "${block.slice(0, 60)}" in ${FILE}`);
+    return {
+      title: header.map((h) => h.replace(/^#\s*/, '')).join(' ') || body[0]!,
+      header,
+      action: m[1] as FenceAction,
+      options: { timeoutMs: Number(m[2]), pollMs: Number(m[3]) },
+      outcomes: body.slice(1, sep).map(parseOutcome),
+      expected: body.slice(sep + 1).join('\n'),
+    };
+  });
+  return { preamble, cases };
+}
+
+const { preamble, cases } = readCases(readFileSync(FILE, 'utf8'));
+if (process.env.UPDATE === '1') {
+  const blocks = cases.map((c) => {
+    const outcomes = c.outcomes.map((o) => (o.ok ? (o.power ?? 'ok') : `${o.failure.kind}: ${o.failure.message}`));
+    return [...c.header, `run ${c.action} timeout=${c.options.timeoutMs} poll=${c.options.pollMs}`, ...outcomes, '----', transcript(c.action, c.outcomes, c.options)].join('\n');
+  });
+  writeFileSync(FILE, `${preamble}${blocks.join('\n\n')}\n`);
+}
+for (const c of cases) {
+  test(`stepFence() transcript: ${c.title}`, () => {
+    assert.fixture(transcript(c.action, c.outcomes, c.options), c.expected);
   });
 }
 
