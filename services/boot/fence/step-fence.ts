@@ -64,7 +64,7 @@ export function stepFence(state: FenceState, event: FenceEvent): FenceStep {
       return { state, effects: [] };
     case 'waiting':
       if (event.kind !== 'waited') return { state, effects: [] };
-      if (event.now >= state.deadline) return timedOut(state, event.now);
+      if (event.now >= state.deadline) return timedOut(state);
       return { state: { ...state, phase: 'verify' }, effects: [{ kind: 'read-state' }] };
     case 'check':
     case 'act':
@@ -72,21 +72,21 @@ export function stepFence(state: FenceState, event: FenceEvent): FenceStep {
       if (event.kind !== 'result') return { state, effects: [] };
       const { outcome, now } = event;
       if (state.phase === 'check') {
-        if (state.action === 'status') return outcome.ok ? finish(state, { ok: true, action: 'status', power: powerOf(outcome) }) : failHalf(state, outcome.failure, now);
-        if (!outcome.ok) return failHalf(state, outcome.failure, now);
+        if (state.action === 'status') return outcome.ok ? finish(state, { ok: true, action: 'status', power: powerOf(outcome) }) : failHalf(state, outcome.failure);
+        if (!outcome.ok) return failHalf(state, outcome.failure);
         if (outcome.power === state.target) return completeHalf(state, now);
         return act(state);
       }
       if (state.phase === 'act') {
-        if (!outcome.ok) return failHalf(state, outcome.failure, now);
+        if (!outcome.ok) return failHalf(state, outcome.failure);
         return { state: { ...state, phase: 'verify' }, effects: [{ kind: 'read-state' }] };
       }
       // verify: the state read back is the truth, even if it arrives late.
       if (outcome.ok && outcome.power === state.target) return completeHalf(state, now);
-      if (!outcome.ok && outcome.failure.kind === 'auth') return failHalf(state, outcome.failure, now);
+      if (!outcome.ok && outcome.failure.kind === 'auth') return failHalf(state, outcome.failure);
       const lastSeen = outcome.ok ? `the BMC still reports ${outcome.power ?? 'no power state'}` : `the last read failed: ${outcome.failure.message}`;
       const next = { ...state, lastSeen };
-      if (now + state.pollMs > state.deadline) return timedOut(next, now);
+      if (now + state.pollMs > state.deadline) return timedOut(next);
       return { state: { ...next, phase: 'waiting' }, effects: [{ kind: 'wait', ms: state.pollMs }] };
     }
   }
@@ -115,16 +115,16 @@ function completeHalf(state: FenceState, now: number): FenceStep {
   return finish(state, { ok: true, action: state.action, power: state.target });
 }
 
-function failHalf(state: FenceState, failure: DriverFailure, _now: number): FenceStep {
+function failHalf(state: FenceState, failure: DriverFailure): FenceStep {
   if (state.action === 'reboot' && state.target === 'on') {
     return finish(state, { ok: true, action: 'reboot', power: 'off', warning: `the host is off but did not power on again: ${failure.message}` });
   }
   return finish(state, { ok: false, action: state.action, failure });
 }
 
-function timedOut(state: FenceState, now: number): FenceStep {
+function timedOut(state: FenceState): FenceStep {
   const seen = state.lastSeen === undefined ? '' : ` (${state.lastSeen})`;
-  return failHalf(state, { kind: 'timeout', message: `not ${state.target} within ${state.timeoutMs} ms${seen}` }, now);
+  return failHalf(state, { kind: 'timeout', message: `not ${state.target} within ${state.timeoutMs} ms${seen}` });
 }
 
 function finish(state: FenceState, result: FenceResult): FenceStep {
