@@ -83,6 +83,25 @@ for (const [name, [decision, options, expected]] of Object.entries(scripts)) {
   });
 }
 
+test('renderIpxeScript() never leaves an iPXE expansion or an unknown command in a per-host script', () => {
+  const firmwares = ['x86_64-bios', 'x86_64-efi', 'arm64-efi'] as const;
+  const reasons = ['bad-request', 'unsupported-firmware', 'unknown-mac', 'retired', 'rejected'] as const;
+  const decisions: [BootDecision, IpxeScriptOptions][] = firmwares.flatMap((firmware) => [
+    [{ kind: 'enrol', mac: MAC, firmware }, enrolOptions] as [BootDecision, IpxeScriptOptions],
+    [{ kind: 'host-image', mac: MAC, firmware, hostId: 'h' }, imageOptions] as [BootDecision, IpxeScriptOptions],
+    [{ kind: 'local-disk', mac: MAC, firmware }, { appliance: BASE }] as [BootDecision, IpxeScriptOptions],
+    ...reasons.map((reason) => [{ kind: 'deny', reason, mac: MAC, firmware }, { appliance: BASE }] as [BootDecision, IpxeScriptOptions]),
+  ]);
+  for (const [decision, options] of decisions) {
+    const script = renderIpxeScript(decision, options);
+    assert.not.ok(script.includes('$'), script);
+    for (const line of script.trimEnd().split('\n').slice(1)) {
+      assert.match(line, /^(echo|kernel|initrd|boot|sanboot|exit|:failed)( |$)/);
+      assert.not.ok(/(^| )(;|#|&&)/.test(line), line);
+    }
+  }
+});
+
 test('renderChainScript() chains to the per-host script with the iPXE variables', () => {
   assert.fixture(
     renderChainScript({ appliance: BASE }),
