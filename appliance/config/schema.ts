@@ -2,6 +2,9 @@ import { Type, type Static } from '@sinclair/typebox';
 
 // The one source of truth for settings: the TOML file, ALLIANCE_* variables and
 // --set flags are all checked against it, and the types below come from it.
+/** A dotted-quad IPv4 address, or empty (unset). */
+const IPV4_OR_EMPTY = '^(|((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9]))$';
+
 export const ConfigSchema = Type.Object(
   {
     appliance: Type.Object(
@@ -94,6 +97,24 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
+    boot: Type.Object(
+      {
+        enabled: Type.Boolean({ description: 'run the boot service: dnsmasq (DHCP, TFTP) on boot.interface, so machines network-boot into enrolment' }),
+        interface: Type.String({ pattern: '^(|[A-Za-z0-9_][A-Za-z0-9_.-]{0,14})$', description: 'the provisioning network interface dnsmasq binds to' }),
+        mode: Type.Union([Type.Literal('dhcp'), Type.Literal('proxy')], {
+          description: 'dhcp: hand out addresses on the provisioning network; proxy: add boot information beside another DHCP server',
+        }),
+        server_address: Type.String({ pattern: IPV4_OR_EMPTY, description: "the appliance's IPv4 address on boot.interface (TFTP server and iPXE endpoint)" }),
+        range_start: Type.String({ pattern: IPV4_OR_EMPTY, description: 'first address handed out (dhcp mode); in proxy mode, the network address of the proxied subnet' }),
+        range_end: Type.String({ pattern: IPV4_OR_EMPTY, description: 'last address handed out (dhcp mode)' }),
+        netmask: Type.String({ pattern: IPV4_OR_EMPTY, description: 'netmask of the provisioning network, e.g. 255.255.255.0' }),
+        lease_s: Type.Integer({ minimum: 120, maximum: 31_536_000, description: 'DHCP lease time in seconds (dhcp mode)' }),
+        unknown_hosts: Type.Union([Type.Literal('discover'), Type.Literal('ignore')], {
+          description: 'a MAC with no host record: boot it into enrolment (discover) or do not answer it (ignore)',
+        }),
+      },
+      { additionalProperties: false },
+    ),
     supervisor: Type.Object(
       {
         stop_timeout_ms: Type.Integer({ minimum: 100, maximum: 600_000 }),
@@ -132,6 +153,7 @@ export function defaultConfig(hostname: string): Config {
       max_pending_hosts: 1000,
     },
     agent: { controller: '', join_code_file: '', fingerprint: '', cmdline_file: '/proc/cmdline' },
+    boot: { enabled: false, interface: '', mode: 'dhcp', server_address: '', range_start: '', range_end: '', netmask: '255.255.255.0', lease_s: 3600, unknown_hosts: 'discover' },
     supervisor: { stop_timeout_ms: 10_000, restart_limit: 5, restart_window_ms: 60_000 },
   };
 }
