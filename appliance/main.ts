@@ -2,6 +2,7 @@
 // decides the exit code.
 import { homedir, hostname } from 'node:os';
 import { agentModule } from '../services/agent/main.ts';
+import { bootModule } from '../services/boot/main.ts';
 import { controllerModule } from '../services/controller/main.ts';
 import { parseCommandLine, runCommand } from './cli/index.ts';
 import { describeError, isAllianceError } from './errors/index.ts';
@@ -38,7 +39,7 @@ function main(): void {
     hostname: hostname(),
     out: (text: string) => void process.stdout.write(text),
     stopRequested,
-    modules: [controllerModule, agentModule],
+    modules: [controllerModule, agentModule, bootModule],
     readStdin,
     ...(process.stdin.isTTY ? { readSecret } : {}),
   };

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { cliErrors } from './errors.ts';
 
-export const COMMANDS = ['help', 'version', 'init', 'serve', 'agent', 'status', 'events', 'bus', 'discover', 'login', 'logout', 'projects', 'users', 'hosts', 'join-tokens'] as const;
+export const COMMANDS = ['help', 'version', 'init', 'serve', 'agent', 'boot', 'status', 'events', 'bus', 'discover', 'login', 'logout', 'projects', 'users', 'hosts', 'join-tokens'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 export interface CommandLine {
@@ -52,6 +52,7 @@ const ACCEPTS: Readonly<Record<CommandName, readonly string[]>> = {
   init: ['json', 'admin', 'password-file'],
   serve: [],
   agent: [],
+  boot: [],
   status: ['json'],
   events: ['json', 'limit', 'kind', 'severity', 'key'],
   bus: ['json', 'url', 'timeout', 'idempotency-key', 'tls-cert', 'tls-key', 'tls-ca', 'server-name'],
@@ -74,6 +75,8 @@ const ARITY: Readonly<Record<CommandName, readonly [number, number]>> = {
   bus: [1, 8],
   discover: [0, 0],
   agent: [0, 0],
+  // lease-hook and dnsmasq's own arguments (at most 5).
+  boot: [1, 6],
   login: [0, 1],
   logout: [0, 0],
   projects: [1, 4],
@@ -174,6 +177,9 @@ Commands:
                     bridges, firewall) and say how to fix it
   agent             run the host agent in the foreground: find the controller (agent.controller,
                     the kernel command line, or mDNS), enrol, report inventory and heartbeats
+  boot lease-hook ACTION [ARG ...]
+                    dnsmasq's dhcp-script (run through the wrapper the boot service writes):
+                    stores a lease change in the running appliance, or prints the leases (init)
   init --admin NAME [--password-file FILE|-]
                     also create the first cloud admin (password from FILE, stdin, or a prompt)
   login [URL] --user NAME [--project P]

@@ -119,12 +119,15 @@ export async function runCommand(cmd: CommandLine, io: CommandIo): Promise<numbe
       return 0;
     }
 
-    case 'agent': {
-      const agent = io.modules?.find((m) => m.name === 'agent')?.run;
-      if (!agent) throw cliErrors.USAGE({ problem: 'this build of alliance carries no agent' });
+    case 'agent':
+    case 'boot': {
+      // A service that is the whole process, or a service's subcommands: its ServiceModule.run.
+      const run = io.modules?.find((m) => m.name === cmd.command)?.run;
+      if (!run) throw cliErrors.USAGE({ problem: `this build of alliance carries no ${cmd.command} service` });
       const { config, path } = loadConfig({ dataDir: layout.root, configPath: cmd.configPath, env: io.env, overrides: cmd.overrides, hostname: io.hostname });
       const log = createLogger(config.log.level);
-      return agent({ config, configFile: path, layout, log, json: cmd.json, hostname: io.hostname, out: io.out, stopRequested: io.stopRequested });
+      const ctx = { config, configFile: path, layout, log, json: cmd.json, hostname: io.hostname, out: io.out, stopRequested: io.stopRequested, args: cmd.args, env: io.env };
+      return run(ctx);
     }
 
     case 'login':

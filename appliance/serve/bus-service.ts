@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Config } from '../config/index.ts';
 import type { DataDirLayout } from '../data-dir/index.ts';
-import { BusServer, EventPublisher } from '../bus/index.ts';
+import { BusServer, EventPublisher, type Method } from '../bus/index.ts';
 import type { Logger } from '../log/index.ts';
 import type { ServiceDefinition } from '../supervisor/index.ts';
 import { applianceMethods } from './bus-methods.ts';
@@ -19,6 +19,20 @@ export interface BusServiceOptions {
   readonly onAnswer: (method: string, outcome: string, seconds: number) => void;
   /** Told the event publisher while the service runs, and undefined once it stops. */
   readonly onPublisher: (publisher: EventPublisher | undefined) => void;
+  /** Methods the services contribute (ServicePlugin.busMethods), served beside the appliance's own. */
+  readonly extraMethods?: readonly Readonly<Record<string, Method>>[];
+}
+
+/** The appliance's methods plus the services'; a name served twice is a wiring mistake and refuses the start. */
+export function mergeMethods(own: Record<string, Method>, extra: readonly Readonly<Record<string, Method>>[]): Record<string, Method> {
+  const all: Record<string, Method> = { ...own };
+  for (const methods of extra) {
+    for (const [name, method] of Object.entries(methods)) {
+      if (Object.hasOwn(all, name)) throw new Error(`Cannot serve bus method ${name}: it is already served`);
+      all[name] = method;
+    }
+  }
+  return all;
 }
 
 /**
@@ -32,7 +46,8 @@ export function busService(options: BusServiceOptions): ServiceDefinition {
     name: 'bus',
     async start() {
       // describe() runs only when bus.methods is called, after `server` exists.
-      const methods = applianceMethods({ status: options.status, journal: options.journal, visible: options.visible, describe: () => server.describe() });
+      const own = applianceMethods({ status: options.status, journal: options.journal, visible: options.visible, describe: () => server.describe() });
+      const methods = mergeMethods(own, options.extraMethods ?? []);
       const server: BusServer = await BusServer.open(methods, { log: options.log.child({ svc: 'bus' }), onAnswer: options.onAnswer });
       const events = await EventPublisher.open();
       try {

@@ -127,7 +127,7 @@ export async function serve(options: ServeOptions): Promise<RunningAppliance> {
           bodyLimit: CONTROL_BODY_LIMIT,
           routes: withPlugins(controlRoutes({ status, journal, metrics }), (p) => p.controlRoutes),
         }),
-        busService({ layout, config, log, status, journal, visible: discovery.visible, onAnswer: busAnswered, onPublisher: (p) => (publisher = p) }),
+        busService({ layout, config, log, status, journal, visible: discovery.visible, onAnswer: busAnswered, onPublisher: (p) => (publisher = p), extraMethods: plugins.flatMap((p) => (p.busMethods ? [p.busMethods] : [])) }),
         apiService({
           name: 'https',
           listen: { host: config.http.listen, port: config.http.port },

@@ -3,6 +3,7 @@ import type { Registry } from 'prom-client';
 import type { Config } from '../config/index.ts';
 import type { DataDirLayout } from '../data-dir/index.ts';
 import type { NodeIdentity } from '../identity/index.ts';
+import type { Method } from '../bus/index.ts';
 import type { Logger } from '../log/index.ts';
 import type { Store } from '../store/index.ts';
 import type { ServiceDefinition } from '../supervisor/index.ts';
@@ -34,6 +35,8 @@ export interface ServicePlugin {
   readonly publicRoutes?: (app: FastifyInstance) => Promise<void>;
   /** A Fastify plugin on the local control socket (0600: reaching it is the authentication). */
   readonly controlRoutes?: (app: FastifyInstance) => Promise<void>;
+  /** Methods on the appliance's bus (local ipc, and bus.listen), named `<service>.<verb>`; a name the appliance already serves is refused at start. */
+  readonly busMethods?: Readonly<Record<string, Method>>;
 }
 
 /** What `alliance init` lends a service, so it can set up its part of a new store. */
@@ -56,6 +59,10 @@ export interface CommandContext {
   readonly out: (text: string) => void;
   /** Resolves when the process is asked to stop (SIGTERM/SIGINT). */
   readonly stopRequested: Promise<string>;
+  /** The command's arguments after its name (`alliance boot lease-hook add ...` gives ['lease-hook', 'add', ...]). */
+  readonly args: readonly string[];
+  /** The process environment (a hook called by another program reads its variables here). */
+  readonly env: Readonly<Record<string, string | undefined>>;
 }
 
 /** A service as appliance/main.ts hands it to the core: the core never imports services/. */
@@ -64,6 +71,6 @@ export interface ServiceModule {
   readonly plugin?: (ctx: PluginContext) => ServicePlugin;
   /** Runs inside `alliance init`; returns lines to print. Must be idempotent. */
   readonly initialise?: (ctx: InitContext) => Promise<readonly string[]>;
-  /** Runs the service as the whole process (`alliance <name>`); resolves to the exit code. */
+  /** Runs the service as the whole process (`alliance agent`), or its subcommands (`alliance boot SUB ...`); resolves to the exit code. */
   readonly run?: (ctx: CommandContext) => Promise<number>;
 }

@@ -48,4 +48,14 @@ export const bootErrors = defineErrors('BOOT', {
     exit: 1,
     message: 'Refused a lease hook call: {problem}; only dnsmasq should run `alliance boot lease-hook` (through its dhcp-script)',
   },
+  HOOK_APPLIANCE_DOWN: {
+    status: 503,
+    exit: 1,
+    message: 'Cannot hand the lease hook call to the appliance in {dataDir}: {reason}; start it with `alliance serve` (dnsmasq keeps the lease and calls the hook again on renewal)',
+  },
+  COMMAND_UNKNOWN: {
+    status: 400,
+    exit: 2,
+    message: 'Cannot run `alliance boot {command}`: the boot service has only the lease-hook subcommand',
+  },
 });

@@ -46,6 +46,10 @@ const accepted: Record<string, { argv: string[]; env?: Env; expected: Partial<Co
     argv: ['serve'],
     expected: { command: 'serve' },
   },
+  "reads the boot lease hook's dnsmasq arguments after --, even one that looks like an option": {
+    argv: ['boot', 'lease-hook', '--data-dir=/var/lib/alliance', '--', 'add', '52:54:00:00:00:01', '10.20.0.101', '-x'],
+    expected: { command: 'boot', args: ['lease-hook', 'add', '52:54:00:00:00:01', '10.20.0.101', '-x'], dataDir: '/var/lib/alliance' },
+  },
   'shows help for no command at all': {
     argv: [],
     expected: { command: 'help' },
@@ -133,6 +137,7 @@ for (const [behaviour, { argv, env, expected }] of Object.entries(accepted)) {
 
 const refused: Record<string, { argv: string[]; env?: Env; problem: RegExp }> = {
   'refuses an unknown command': { argv: ['start'], problem: /^Unknown command "start"$/ },
+  'refuses a boot call with more arguments than dnsmasq passes': { argv: ['boot', 'lease-hook', '--', 'a', 'b', 'c', 'd', 'e', 'f'], problem: /^`alliance boot` takes 1 to 6 argument\(s\), got 7$/ },
   'refuses an unknown option': { argv: ['status', '--verbose'], problem: /--verbose/ },
   'refuses an option the command does not take': { argv: ['serve', '--json'], problem: /^`alliance serve` takes no --json$/ },
   'refuses events options on another command': { argv: ['status', '--limit', '3'], problem: /^`alliance status` takes no --limit$/ },

@@ -1,0 +1,19 @@
+import type { ServiceModule } from '../../appliance/serve/index.ts';
+import { bootBusMethods } from './boot-bus-methods.ts';
+import { bootErrors } from './errors.ts';
+import { runLeaseHook } from './lease-hook-command.ts';
+
+/**
+ * The boot service: inside `alliance serve`, the boot.lease and boot.leases
+ * bus methods over the appliance's lease table; as a command, `alliance boot
+ * lease-hook ...` (dnsmasq's dhcp-script).
+ */
+export const bootModule: ServiceModule = {
+  name: 'boot',
+  plugin: (ctx) => ({ name: 'boot', busMethods: bootBusMethods({ store: ctx.store, now: ctx.now }) }),
+  run: (ctx) => {
+    const [sub = ''] = ctx.args;
+    if (sub !== 'lease-hook') throw bootErrors.COMMAND_UNKNOWN({ command: sub.slice(0, 40) });
+    return runLeaseHook(ctx);
+  },
+};
