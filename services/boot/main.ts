@@ -1,16 +1,22 @@
 import type { ServiceModule } from '../../appliance/serve/index.ts';
 import { bootBusMethods } from './boot-bus-methods.ts';
+import { bootService } from './boot-service.ts';
 import { bootErrors } from './errors.ts';
 import { runLeaseHook } from './lease-hook-command.ts';
 
 /**
- * The boot service: inside `alliance serve`, the boot.lease and boot.leases
- * bus methods over the appliance's lease table; as a command, `alliance boot
+ * The boot service: inside `alliance serve`, dnsmasq (when boot.enabled) and
+ * the boot.lease and boot.leases bus methods over the appliance's lease
+ * table; as a command, `alliance boot
  * lease-hook ...` (dnsmasq's dhcp-script).
  */
 export const bootModule: ServiceModule = {
   name: 'boot',
-  plugin: (ctx) => ({ name: 'boot', busMethods: bootBusMethods({ store: ctx.store, now: ctx.now }) }),
+  plugin: (ctx) => ({
+    name: 'boot',
+    busMethods: bootBusMethods({ store: ctx.store, now: ctx.now }),
+    service: bootService({ config: ctx.config, layout: ctx.layout, log: ctx.log, nodeId: ctx.identity.nodeId, executable: process.execPath }),
+  }),
   run: (ctx) => {
     const [sub = ''] = ctx.args;
     if (sub !== 'lease-hook') throw bootErrors.COMMAND_UNKNOWN({ command: sub.slice(0, 40) });

@@ -136,7 +136,7 @@ test('alliance serve answers health, status and metrics, refuses a second instan
     const s = JSON.parse(status.stdout) as { health: string; nodeId: string; https: { fingerprint: string }; services: { name: string; state: string }[]; pid: number };
     assert.is(s.health, 'ok');
     assert.is(s.pid, appliance.child.pid);
-    assert.equal(s.services.map((x) => [x.name, x.state]), [['control', 'running'], ['bus', 'running'], ['https', 'running'], ['discovery', 'running'], ['controller-bus', 'running']]);
+    assert.equal(s.services.map((x) => [x.name, x.state]), [['control', 'running'], ['bus', 'running'], ['https', 'running'], ['discovery', 'running'], ['controller-bus', 'running'], ['boot', 'off']]);
     assert.is(s.https.fingerprint, health.peerFingerprint, 'status shows the fingerprint of the certificate actually served');
 
     const human = runCli(['status', '--data-dir', dir]);

@@ -1,0 +1,91 @@
+// The boot service for real: `dist/alliance serve` with boot enabled runs
+// dnsmasq in one namespace, busybox udhcpc asks from another; the lease goes
+// through dnsmasq's hook (`alliance boot lease-hook`) into the appliance store;
+// dnsmasq killed with SIGKILL is restarted and reads the leases back (init).
+import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { cleanEnv, runCli, startServe, tempDir, type ServingAppliance } from '../../_support/appliance-process.ts';
+import { createTestNetwork, type TestNetwork } from '../../_support/netns.ts';
+
+const CLIENT_MAC = '52:54:00:00:20:01';
+
+let net: TestNetwork;
+let dir: string;
+let appliance: ServingAppliance | undefined;
+
+async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}; the appliance logged:\n${(appliance?.logs ?? []).slice(-25).map((l) => JSON.stringify(l)).join('\n')}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** busybox udhcpc once (-B: broadcast replies, which reach it over a veth); the acked address or null. */
+function udhcpc(ns: string): string | null {
+  const result = spawnSync('ip', ['netns', 'exec', ns, 'busybox', 'udhcpc', '-i', 'eth0', '-B', '-n', '-q', '-t', '5', '-T', '1', '-s', '/bin/true'], { encoding: 'utf8', timeout: 15_000 });
+  return /lease of ([0-9.]+) obtained/.exec(`${result.stdout}${result.stderr}`)?.[1] ?? null;
+}
+
+interface Lease {
+  ip: string;
+  mac: string;
+  updatedAt: string;
+}
+
+function leases(): Lease[] {
+  const result = runCli(['bus', 'call', 'boot.leases', '--data-dir', dir], { netns: net.hosts[0]!.ns });
+  if (result.code !== 0) throw new Error(`bus call boot.leases failed: ${result.stderr}`);
+  return (JSON.parse(result.stdout) as { leases: Lease[] }).leases;
+}
+
+function dnsmasqPids(): number[] {
+  return (appliance?.logs ?? []).flatMap((l) => {
+    const status = l.dnsmasq as { state?: string; pid?: number } | undefined;
+    return status?.state === 'running' && typeof status.pid === 'number' ? [status.pid] : [];
+  });
+}
+
+test.before(() => {
+  net = createTestNetwork('bootn', 2, 81);
+  net.run(net.hosts[1]!.ns, ['ip', 'link', 'set', 'eth0', 'address', CLIENT_MAC]);
+  dir = tempDir('boot-netns');
+});
+
+test.after(async () => {
+  if (appliance !== undefined) {
+    appliance.child.kill('SIGTERM');
+    await appliance.exited;
+  }
+  net?.destroy();
+  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+});
+
+test('bootService() leases through the appliance store and keeps the lease across a dnsmasq kill -9', async () => {
+  const server = net.hosts[0]!;
+  const init = runCli(['init', '--data-dir', dir], { netns: server.ns, env: cleanEnv() });
+  assert.is(init.code, 0, init.stderr);
+  const settings = ['controller.enabled=false', 'discovery.enabled=false', 'http.port=18443', 'boot.enabled=true', 'boot.interface=eth0', `boot.server_address=${server.v4}`, 'boot.range_start=10.81.0.100', 'boot.range_end=10.81.0.150', 'boot.lease_s=600'];
+  appliance = await startServe(['--data-dir', dir, ...settings.flatMap((s) => ['--set', s])], { netns: server.ns, readyWithinMs: 30_000 });
+  const firstPid = await until('dnsmasq to run', () => dnsmasqPids()[0]);
+
+  const first = udhcpc(net.hosts[1]!.ns);
+  assert.ok(first !== null, 'the client got no lease');
+  const stored = await until('the lease in the appliance store', () => leases().find((l) => l.mac === CLIENT_MAC));
+  assert.is(stored.ip, first);
+
+  process.kill(firstPid, 'SIGKILL');
+  await until('dnsmasq to be restarted', () => dnsmasqPids().find((pid) => pid !== firstPid), 8_000);
+
+  const again = udhcpc(net.hosts[1]!.ns);
+  assert.is(again, first, 'the client keeps its address after the restart');
+  const renewed = await until('the renewal in the store', () => leases().find((l) => l.mac === CLIENT_MAC && l.updatedAt !== stored.updatedAt));
+  assert.is(renewed.ip, first);
+  assert.is(leases().length, 1);
+});
+
+test.run();
