@@ -1,6 +1,6 @@
 // The lease hook's path for real: runLeaseHook() → the appliance's bus on an ipc
 // socket (a real BusServer serving bootBusMethods) → LeaseDatabase in a real store.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -84,6 +84,17 @@ test('runLeaseHook() refuses at once with APL_BOOT_HOOK_APPLIANCE_DOWN when the 
   const err = await rejection(hook(['add', '52:54:00:00:00:01', '10.20.0.101']));
   assert.is(err.code, 'APL_BOOT_HOOK_APPLIANCE_DOWN');
   assert.ok(Date.now() - started < 3_500, 'within the hook timeout');
+  server = await BusServer.open({}, { log: createLogger('fatal') });
+});
+
+test('runLeaseHook() refuses with APL_BOOT_HOOK_APPLIANCE_DOWN within its timeout when a stale socket is left behind', async () => {
+  await server.close();
+  rmSync(layout.busSocket, { force: true });
+  writeFileSync(layout.busSocket, '');
+  const started = Date.now();
+  const err = await rejection(hook(['add', '52:54:00:00:00:01', '10.20.0.101']));
+  assert.is(err.code, 'APL_BOOT_HOOK_APPLIANCE_DOWN');
+  assert.ok(Date.now() - started < 4_000, `took ${Date.now() - started} ms`);
   server = await BusServer.open({}, { log: createLogger('fatal') });
 });
 
