@@ -14,6 +14,7 @@ const CLIENT_MAC = '52:54:00:00:20:01';
 let net: TestNetwork;
 let dir: string;
 let appliance: ServingAppliance | undefined;
+let nodeId: string | undefined;
 
 async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -63,12 +64,15 @@ test.after(async () => {
   }
   net?.destroy();
   if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  // The boot service's run directory (dnsmasq.conf, the hook wrapper, hosts/) is left for inspection by design; not by tests.
+  if (nodeId !== undefined) rmSync(`/run/alliance-boot/${nodeId.slice(0, 16).toLowerCase()}`, { recursive: true, force: true });
 });
 
 test('bootService() leases through the appliance store and keeps the lease across a dnsmasq kill -9', async () => {
   const server = net.hosts[0]!;
-  const init = runCli(['init', '--data-dir', dir], { netns: server.ns, env: cleanEnv() });
+  const init = runCli(['init', '--data-dir', dir, '--json'], { netns: server.ns, env: cleanEnv() });
   assert.is(init.code, 0, init.stderr);
+  nodeId = (JSON.parse(init.stdout) as { nodeId: string }).nodeId;
   const settings = ['controller.enabled=false', 'discovery.enabled=false', 'http.port=18443', 'boot.enabled=true', 'boot.interface=eth0', `boot.server_address=${server.v4}`, 'boot.range_start=10.81.0.100', 'boot.range_end=10.81.0.150', 'boot.lease_s=600'];
   appliance = await startServe(['--data-dir', dir, ...settings.flatMap((s) => ['--set', s])], { netns: server.ns, readyWithinMs: 30_000 });
   const firstPid = await until('dnsmasq to run', () => dnsmasqPids()[0]);
