@@ -32,9 +32,9 @@ const pinned = new Map<string, string>();
 export async function httpsJson(target: HttpsTarget, method: string, path: string, options: { body?: unknown; headers?: Record<string, string> } = {}): Promise<HttpsAnswer> {
   const url = new URL(path, target.url);
   let ca = target.ca;
+  const timeoutMs = target.timeoutMs ?? 10_000;
   const pin = ca === undefined && target.fingerprint ? target.fingerprint : undefined;
-  const pinnedCheck = pin !== undefined;
-  if (pin !== undefined) ca = await pinnedCertificate(url, pin, target.timeoutMs ?? 10_000);
+  if (pin !== undefined) ca = await pinnedCertificate(url, pin, timeoutMs);
   const payload = options.body === undefined ? undefined : Buffer.from(JSON.stringify(options.body));
   return new Promise((resolve, reject) => {
     const req = request(
@@ -43,16 +43,16 @@ export async function httpsJson(target: HttpsTarget, method: string, path: strin
         method,
         ca,
         // A pinned certificate is trusted for what it is, not for the name it carries.
-        ...(pinnedCheck ? { checkServerIdentity: () => undefined } : {}),
+        ...(pin !== undefined ? { checkServerIdentity: () => undefined } : {}),
         headers: { accept: 'application/json', ...(payload ? { 'content-type': 'application/json', 'content-length': String(payload.length) } : {}), ...options.headers },
-        timeout: target.timeoutMs ?? 10_000,
+        timeout: timeoutMs,
       },
       (res) => {
         const peer = (res.socket as { getPeerCertificate?: () => PeerCertificate }).getPeerCertificate?.();
         readAnswer(req, res, MAX_ANSWER_BYTES).then((body) => resolve({ status: res.statusCode ?? 0, body, fingerprint: peer?.fingerprint256 ?? '' }), reject);
       },
     );
-    req.on('timeout', () => req.destroy(new Error(`no answer from ${target.url} within ${target.timeoutMs ?? 10_000} ms`)));
+    req.on('timeout', () => req.destroy(new Error(`no answer from ${target.url} within ${timeoutMs} ms`)));
     req.on('error', (err) => reject(apiErrors.UNREACHABLE({ url: target.url, reason: err.message }, { cause: err })));
     req.end(payload);
   });

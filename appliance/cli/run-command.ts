@@ -4,16 +4,16 @@ import { dataDirLayout } from '../data-dir/index.ts';
 import { loadNodeIdentity, readCertificateFacts } from '../identity/index.ts';
 import { createLogger } from '../log/index.ts';
 import { armStopWatchdog, initialise, serve, type ApplianceStatus, type ServiceModule } from '../serve/index.ts';
-import { runApiCommand } from './api-commands.ts';
-import { readPassword } from './read-password.ts';
 import { openStore, type StoredEvent } from '../store/index.ts';
 import { buildInfo } from '../build-info.ts';
+import { runApiCommand } from './api-commands.ts';
 import { busCall, busWatch } from './bus-commands.ts';
 import { askAppliance } from './control-client.ts';
 import { discover } from './discover-command.ts';
 import { cliErrors } from './errors.ts';
 import { formatOffline, formatStatus } from './format-status.ts';
 import { HELP, type CommandLine } from './parse-command-line.ts';
+import { readPassword } from './read-password.ts';
 
 /** What a command needs from the process; main.ts provides it, tests can too. */
 export interface CommandIo {
@@ -32,6 +32,7 @@ export interface CommandIo {
 /** Runs one command; resolves to the exit code. Errors with an exit code are the caller's to print. */
 export async function runCommand(cmd: CommandLine, io: CommandIo): Promise<number> {
   const layout = dataDirLayout(cmd.dataDir);
+  const configOf = () => loadConfig({ dataDir: layout.root, configPath: cmd.configPath, env: io.env, overrides: cmd.overrides, hostname: io.hostname });
   const print = (data: unknown, text: string): void => io.out(cmd.json ? `${JSON.stringify(data, null, 2)}\n` : text);
 
   switch (cmd.command) {
@@ -72,7 +73,7 @@ export async function runCommand(cmd: CommandLine, io: CommandIo): Promise<numbe
     }
 
     case 'serve': {
-      const { config, path } = loadConfig({ dataDir: layout.root, configPath: cmd.configPath, env: io.env, overrides: cmd.overrides, hostname: io.hostname });
+      const { config, path } = configOf();
       const log = createLogger(config.log.level);
       const appliance = await serve({ dataDir: layout.root, config, configFile: path, log, modules: io.modules ?? [] });
       const signal = await io.stopRequested;
@@ -124,7 +125,7 @@ export async function runCommand(cmd: CommandLine, io: CommandIo): Promise<numbe
       // A service that is the whole process, or a service's subcommands: its ServiceModule.run.
       const run = io.modules?.find((m) => m.name === cmd.command)?.run;
       if (!run) throw cliErrors.USAGE({ problem: `this build of alliance carries no ${cmd.command} service` });
-      const { config, path } = loadConfig({ dataDir: layout.root, configPath: cmd.configPath, env: io.env, overrides: cmd.overrides, hostname: io.hostname });
+      const { config, path } = configOf();
       const log = createLogger(config.log.level);
       const ctx = { config, configFile: path, layout, log, json: cmd.json, hostname: io.hostname, out: io.out, stopRequested: io.stopRequested, args: cmd.args, env: io.env };
       return run(ctx);
@@ -139,7 +140,7 @@ export async function runCommand(cmd: CommandLine, io: CommandIo): Promise<numbe
       return runApiCommand(cmd, { layout, env: io.env, out: io.out, readSecret: io.readSecret, readStdin: io.readStdin });
 
     case 'discover': {
-      const { config } = loadConfig({ dataDir: layout.root, configPath: cmd.configPath, env: io.env, overrides: cmd.overrides, hostname: io.hostname });
+      const { config } = configOf();
       return discover(cmd, config, io.out);
     }
 
