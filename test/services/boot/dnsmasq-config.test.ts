@@ -16,16 +16,17 @@ const base: DnsmasqSpec = {
   unknownMacs: 'discover',
 };
 
-const cases: { name: string; spec: DnsmasqSpec; options: RenderDnsmasqOptions; expected: string }[] = [
-  {
-    name: "dhcp, unknown MACs discovered, no router or DNS",
-    spec: { ...base, mode: {"kind":"dhcp" as const,"rangeStart":"10.20.0.100","rangeEnd":"10.20.0.199","netmask":"255.255.255.0","leaseSeconds":3600} },
-    options: {},
-    expected: `# Rendered by the Alliance boot service; edits are overwritten.
+/**
+ * The whole expected file for `base`: the lines every case shares, with the
+ * parts a case sets (mode, unknown MACs, boot files) put in place. Each part
+ * is whole lines ending in a newline.
+ */
+function expectedConfig(parts: { logDhcp?: boolean; mode: string; unknownMacs: string; boot: string }): string {
+  return `# Rendered by the Alliance boot service; edits are overwritten.
 # Run as: dnsmasq --conf-file=<this file> (no /etc/dnsmasq.conf or conf-dir is read).
 keep-in-foreground
 log-facility=-
-# No DNS: DHCP and TFTP only; nothing from /etc/hosts or /etc/resolv.conf.
+${parts.logDhcp === true ? 'log-dhcp\n' : ''}# No DNS: DHCP and TFTP only; nothing from /etc/hosts or /etc/resolv.conf.
 port=0
 no-hosts
 no-resolv
@@ -38,13 +39,7 @@ dhcp-script=/var/lib/alliance/boot/lease-hook
 # One file per known host: MAC,IP,name / MAC,name / MAC,ignore (never set: tags, dnsmasq 2.90 crashes on SIGHUP with them).
 dhcp-hostsdir=/var/lib/alliance/boot/hosts
 
-# Full DHCP on the provisioning network (an empty option 3 or 6 sends no router or DNS server).
-dhcp-range=10.20.0.100,10.20.0.199,255.255.255.0,3600
-dhcp-authoritative
-dhcp-option=3
-dhcp-option=6
-# Unknown MACs are answered and boot into enrolment (the iPXE endpoint decides).
-
+${parts.mode}${parts.unknownMacs}
 # Client classes (DHCP option 93 client-arch; iPXE says so in option 175 or its user class).
 dhcp-vendorclass=set:pxe,PXEClient
 dhcp-match=set:bios,option:client-arch,0
@@ -58,105 +53,79 @@ dhcp-userclass=set:ipxe,iPXE
 enable-tftp
 tftp-root=/usr/lib/ipxe
 
-# iPXE fetches its script over HTTP (this breaks the chainload loop); firmware PXE gets iPXE by TFTP;
+${parts.boot}`;
+}
+
+const DISCOVER = `# Unknown MACs are answered and boot into enrolment (the iPXE endpoint decides).
+`;
+const IGNORE = `# Unknown MACs are not answered; a host is known by its file in the hosts directory.
+dhcp-ignore=tag:!known
+`;
+
+const cases: { name: string; spec: DnsmasqSpec; options: RenderDnsmasqOptions; expected: string }[] = [
+  {
+    name: 'dhcp, unknown MACs discovered, no router or DNS',
+    spec: { ...base, mode: { kind: 'dhcp', rangeStart: '10.20.0.100', rangeEnd: '10.20.0.199', netmask: '255.255.255.0', leaseSeconds: 3600 } },
+    options: {},
+    expected: expectedConfig({
+      mode: `# Full DHCP on the provisioning network (an empty option 3 or 6 sends no router or DNS server).
+dhcp-range=10.20.0.100,10.20.0.199,255.255.255.0,3600
+dhcp-authoritative
+dhcp-option=3
+dhcp-option=6
+`,
+      unknownMacs: DISCOVER,
+      boot: `# iPXE fetches its script over HTTP (this breaks the chainload loop); firmware PXE gets iPXE by TFTP;
 # a client that is not PXE (an agent asking for its own address) gets no boot file.
 dhcp-boot=tag:ipxe,http://10.20.0.1:8081/boot/ipxe
 dhcp-boot=tag:pxe,tag:!ipxe,tag:bios,undionly.kpxe
 dhcp-boot=tag:pxe,tag:!ipxe,tag:efi-x64,snponly.efi
 # arm64 UEFI: no boot file configured.
 `,
+    }),
   },
   {
-    name: "dhcp, unknown MACs ignored, router, DNS and arm64",
-    spec: { ...base, bootFiles: {"bios":"undionly.kpxe","efiX64":"snponly.efi","efiArm64":"arm64-efi/snponly.efi"}, unknownMacs: "ignore" as const, mode: {"kind":"dhcp" as const,"rangeStart":"10.20.0.100","rangeEnd":"10.20.0.199","netmask":"255.255.255.0","leaseSeconds":600,"router":"10.20.0.254","dns":["192.0.2.53","192.0.2.54"]} },
+    name: 'dhcp, unknown MACs ignored, router, DNS and arm64',
+    spec: {
+      ...base,
+      bootFiles: { bios: 'undionly.kpxe', efiX64: 'snponly.efi', efiArm64: 'arm64-efi/snponly.efi' },
+      unknownMacs: 'ignore',
+      mode: { kind: 'dhcp', rangeStart: '10.20.0.100', rangeEnd: '10.20.0.199', netmask: '255.255.255.0', leaseSeconds: 600, router: '10.20.0.254', dns: ['192.0.2.53', '192.0.2.54'] },
+    },
     options: {},
-    expected: `# Rendered by the Alliance boot service; edits are overwritten.
-# Run as: dnsmasq --conf-file=<this file> (no /etc/dnsmasq.conf or conf-dir is read).
-keep-in-foreground
-log-facility=-
-# No DNS: DHCP and TFTP only; nothing from /etc/hosts or /etc/resolv.conf.
-port=0
-no-hosts
-no-resolv
-interface=prov0
-bind-interfaces
-
-# The appliance owns the leases: the hook stores every change and prints them at start (init).
-leasefile-ro
-dhcp-script=/var/lib/alliance/boot/lease-hook
-# One file per known host: MAC,IP,name / MAC,name / MAC,ignore (never set: tags, dnsmasq 2.90 crashes on SIGHUP with them).
-dhcp-hostsdir=/var/lib/alliance/boot/hosts
-
-# Full DHCP on the provisioning network (an empty option 3 or 6 sends no router or DNS server).
+    expected: expectedConfig({
+      mode: `# Full DHCP on the provisioning network (an empty option 3 or 6 sends no router or DNS server).
 dhcp-range=10.20.0.100,10.20.0.199,255.255.255.0,600
 dhcp-authoritative
 dhcp-option=option:router,10.20.0.254
 dhcp-option=option:dns-server,192.0.2.53,192.0.2.54
-# Unknown MACs are not answered; a host is known by its file in the hosts directory.
-dhcp-ignore=tag:!known
-
-# Client classes (DHCP option 93 client-arch; iPXE says so in option 175 or its user class).
-dhcp-vendorclass=set:pxe,PXEClient
-dhcp-match=set:bios,option:client-arch,0
-dhcp-match=set:efi-x64,option:client-arch,7
-dhcp-match=set:efi-x64,option:client-arch,9
-dhcp-match=set:efi-arm64,option:client-arch,11
-dhcp-match=set:ipxe,175
-dhcp-userclass=set:ipxe,iPXE
-
-# TFTP serves only the first stage, the iPXE binaries.
-enable-tftp
-tftp-root=/usr/lib/ipxe
-
-# iPXE fetches its script over HTTP (this breaks the chainload loop); firmware PXE gets iPXE by TFTP;
+`,
+      unknownMacs: IGNORE,
+      boot: `# iPXE fetches its script over HTTP (this breaks the chainload loop); firmware PXE gets iPXE by TFTP;
 # a client that is not PXE (an agent asking for its own address) gets no boot file.
 dhcp-boot=tag:ipxe,http://10.20.0.1:8081/boot/ipxe
 dhcp-boot=tag:pxe,tag:!ipxe,tag:bios,undionly.kpxe
 dhcp-boot=tag:pxe,tag:!ipxe,tag:efi-x64,snponly.efi
 dhcp-boot=tag:pxe,tag:!ipxe,tag:efi-arm64,arm64-efi/snponly.efi
 `,
+    }),
   },
   {
-    name: "proxy, unknown MACs discovered, arm64",
-    spec: { ...base, bootFiles: {"bios":"undionly.kpxe","efiX64":"snponly.efi","efiArm64":"arm64-efi/snponly.efi"}, mode: {"kind":"proxy" as const,"subnet":"10.20.0.0","netmask":"255.255.255.0"} },
+    name: 'proxy, unknown MACs discovered, arm64',
+    spec: {
+      ...base,
+      bootFiles: { bios: 'undionly.kpxe', efiX64: 'snponly.efi', efiArm64: 'arm64-efi/snponly.efi' },
+      mode: { kind: 'proxy', subnet: '10.20.0.0', netmask: '255.255.255.0' },
+    },
     options: {},
-    expected: `# Rendered by the Alliance boot service; edits are overwritten.
-# Run as: dnsmasq --conf-file=<this file> (no /etc/dnsmasq.conf or conf-dir is read).
-keep-in-foreground
-log-facility=-
-# No DNS: DHCP and TFTP only; nothing from /etc/hosts or /etc/resolv.conf.
-port=0
-no-hosts
-no-resolv
-interface=prov0
-bind-interfaces
-
-# The appliance owns the leases: the hook stores every change and prints them at start (init).
-leasefile-ro
-dhcp-script=/var/lib/alliance/boot/lease-hook
-# One file per known host: MAC,IP,name / MAC,name / MAC,ignore (never set: tags, dnsmasq 2.90 crashes on SIGHUP with them).
-dhcp-hostsdir=/var/lib/alliance/boot/hosts
-
-# proxyDHCP: another server hands out addresses; only PXE clients get boot information from here.
+    expected: expectedConfig({
+      mode: `# proxyDHCP: another server hands out addresses; only PXE clients get boot information from here.
 dhcp-range=10.20.0.0,proxy,255.255.255.0
 # PXE discovery control: no multicast or broadcast discovery, boot the offered file at once.
 dhcp-option=vendor:PXEClient,6,2b
-# Unknown MACs are answered and boot into enrolment (the iPXE endpoint decides).
-
-# Client classes (DHCP option 93 client-arch; iPXE says so in option 175 or its user class).
-dhcp-vendorclass=set:pxe,PXEClient
-dhcp-match=set:bios,option:client-arch,0
-dhcp-match=set:efi-x64,option:client-arch,7
-dhcp-match=set:efi-x64,option:client-arch,9
-dhcp-match=set:efi-arm64,option:client-arch,11
-dhcp-match=set:ipxe,175
-dhcp-userclass=set:ipxe,iPXE
-
-# TFTP serves only the first stage, the iPXE binaries.
-enable-tftp
-tftp-root=/usr/lib/ipxe
-
-# iPXE fetches its script over HTTP (this breaks the chainload loop); firmware PXE gets iPXE by TFTP.
+`,
+      unknownMacs: DISCOVER,
+      boot: `# iPXE fetches its script over HTTP (this breaks the chainload loop); firmware PXE gets iPXE by TFTP.
 # In proxy mode only PXE clients are answered, so an agent asking for its own address gets nothing from here.
 dhcp-boot=tag:ipxe,http://10.20.0.1:8081/boot/ipxe
 pxe-service=tag:ipxe,x86PC,"Alliance iPXE script",http://10.20.0.1:8081/boot/ipxe
@@ -168,50 +137,21 @@ pxe-service=tag:!ipxe,BC_EFI,"Alliance network boot",snponly.efi
 pxe-service=tag:!ipxe,X86-64_EFI,"Alliance network boot",snponly.efi
 pxe-service=tag:!ipxe,11,"Alliance network boot",arm64-efi/snponly.efi
 `,
+    }),
   },
   {
-    name: "proxy, unknown MACs ignored, log-dhcp",
-    spec: { ...base, serverAddress: "10.20.3.4", unknownMacs: "ignore" as const, mode: {"kind":"proxy" as const,"subnet":"10.20.0.0","netmask":"255.255.0.0"} },
-    options: {"logDhcp":true},
-    expected: `# Rendered by the Alliance boot service; edits are overwritten.
-# Run as: dnsmasq --conf-file=<this file> (no /etc/dnsmasq.conf or conf-dir is read).
-keep-in-foreground
-log-facility=-
-log-dhcp
-# No DNS: DHCP and TFTP only; nothing from /etc/hosts or /etc/resolv.conf.
-port=0
-no-hosts
-no-resolv
-interface=prov0
-bind-interfaces
-
-# The appliance owns the leases: the hook stores every change and prints them at start (init).
-leasefile-ro
-dhcp-script=/var/lib/alliance/boot/lease-hook
-# One file per known host: MAC,IP,name / MAC,name / MAC,ignore (never set: tags, dnsmasq 2.90 crashes on SIGHUP with them).
-dhcp-hostsdir=/var/lib/alliance/boot/hosts
-
-# proxyDHCP: another server hands out addresses; only PXE clients get boot information from here.
+    name: 'proxy, unknown MACs ignored, log-dhcp',
+    spec: { ...base, serverAddress: '10.20.3.4', unknownMacs: 'ignore', mode: { kind: 'proxy', subnet: '10.20.0.0', netmask: '255.255.0.0' } },
+    options: { logDhcp: true },
+    expected: expectedConfig({
+      logDhcp: true,
+      mode: `# proxyDHCP: another server hands out addresses; only PXE clients get boot information from here.
 dhcp-range=10.20.0.0,proxy,255.255.0.0
 # PXE discovery control: no multicast or broadcast discovery, boot the offered file at once.
 dhcp-option=vendor:PXEClient,6,2b
-# Unknown MACs are not answered; a host is known by its file in the hosts directory.
-dhcp-ignore=tag:!known
-
-# Client classes (DHCP option 93 client-arch; iPXE says so in option 175 or its user class).
-dhcp-vendorclass=set:pxe,PXEClient
-dhcp-match=set:bios,option:client-arch,0
-dhcp-match=set:efi-x64,option:client-arch,7
-dhcp-match=set:efi-x64,option:client-arch,9
-dhcp-match=set:efi-arm64,option:client-arch,11
-dhcp-match=set:ipxe,175
-dhcp-userclass=set:ipxe,iPXE
-
-# TFTP serves only the first stage, the iPXE binaries.
-enable-tftp
-tftp-root=/usr/lib/ipxe
-
-# iPXE fetches its script over HTTP (this breaks the chainload loop); firmware PXE gets iPXE by TFTP.
+`,
+      unknownMacs: IGNORE,
+      boot: `# iPXE fetches its script over HTTP (this breaks the chainload loop); firmware PXE gets iPXE by TFTP.
 # In proxy mode only PXE clients are answered, so an agent asking for its own address gets nothing from here.
 dhcp-boot=tag:ipxe,http://10.20.3.4:8081/boot/ipxe
 pxe-service=tag:ipxe,x86PC,"Alliance iPXE script",http://10.20.3.4:8081/boot/ipxe
@@ -222,6 +162,7 @@ pxe-service=tag:!ipxe,BC_EFI,"Alliance network boot",snponly.efi
 pxe-service=tag:!ipxe,X86-64_EFI,"Alliance network boot",snponly.efi
 # arm64 UEFI: no boot file configured.
 `,
+    }),
   },
 ];
 
