@@ -53,8 +53,9 @@ export async function enrol(keys: AgentKeys, options: EnrolOptions): Promise<Enr
   let attempt = 0;
   let unreachable = 0;
   let lastState = '';
+  const wait = (): number => backoffDelay(attempt++, { ...backoff, random: options.random?.() ?? 0.5 });
   while (!signal.aborted) {
-    const wait = (): number => backoffDelay(attempt++, { ...backoff, random: options.random?.() ?? 0.5 });
+    let ms: number;
     try {
       if (pin === '') {
         pin = await fetchFingerprint(target, { url, timeoutMs: options.timeoutMs });
@@ -93,34 +94,31 @@ export async function enrol(keys: AgentKeys, options: EnrolOptions): Promise<Enr
         case 'impostor':
           throw agentErrors.CONTROLLER_PROOF_MISMATCH({ url, tokenId: options.joinCode?.id ?? '' });
         case 'pending': {
-          const ms = wait();
+          ms = wait();
           // Said once per change of state, then quietly: a host may wait for approval for days.
           const say = lastState === 'pending' ? log.debug.bind(log) : log.info.bind(log);
           say({ hostId, url, message: outcome.message, retryInMs: ms }, `waiting for approval: run \`alliance hosts approve ${hostId}\` on the appliance`);
           lastState = 'pending';
-          if (!(await sleep(ms, signal))) return { kind: 'stopped' };
-          continue;
+          break;
         }
         case 'refused': {
-          const ms = wait();
+          ms = wait();
           const err = agentErrors.ENROLMENT_REFUSED({ url, reason: outcome.message, code: outcome.code, retryInS: Math.round(ms / 1000) });
           log.warn({ code: err.code, refusal: outcome.code, hostId }, err.message);
           lastState = outcome.code;
-          if (!(await sleep(ms, signal))) return { kind: 'stopped' };
-          continue;
+          break;
         }
         case 'invalid': {
-          const ms = wait();
+          ms = wait();
           const err = agentErrors.ENROLMENT_ANSWER_INVALID({ url, status: answer.status, problem: outcome.problem });
           log.warn({ code: err.code, retryInMs: ms }, err.message);
           lastState = 'invalid';
-          if (!(await sleep(ms, signal))) return { kind: 'stopped' };
-          continue;
+          break;
         }
       }
     } catch (err) {
       if (isAllianceError(err, 'APL_AGENT_CONTROLLER_PROOF_MISMATCH')) throw err;
-      const ms = wait();
+      ms = wait();
       if (isAllianceError(err, 'APL_API_FINGERPRINT_MISMATCH')) {
         log.error({ code: err.code, retryInMs: ms }, err.message);
       } else {
@@ -130,8 +128,8 @@ export async function enrol(keys: AgentKeys, options: EnrolOptions): Promise<Enr
         if (unreachable >= (options.maxUnreachable ?? Infinity)) return { kind: 'unreachable' };
       }
       lastState = 'error';
-      if (!(await sleep(ms, signal))) return { kind: 'stopped' };
     }
+    if (!(await sleep(ms, signal))) return { kind: 'stopped' };
   }
   return { kind: 'stopped' };
 }
