@@ -20,7 +20,7 @@ import { findController } from './find-controller.ts';
 import { runHeartbeatLoop } from './heartbeat-loop.ts';
 import { hostAddresses } from './host-addresses.ts';
 import { openHostDiscovery, type HostDiscovery } from './host-discovery.ts';
-import { hostHealth } from './host-health.ts';
+import { hostHealth, type HealthSample } from './host-health.ts';
 import { formatHostPort, type HostPort } from './host-port.ts';
 import { InventoryKeeper } from './inventory-keeper.ts';
 
@@ -181,6 +181,6 @@ function readInputs(agent: Config['agent']): { cmdline: string | undefined; join
   return { cmdline, joinCodeFile };
 }
 
-function sampleHealth(): { load1: number; totalMemoryBytes: number; freeMemoryBytes: number; uptimeSeconds: number } {
+function sampleHealth(): HealthSample {
   return { load1: loadavg()[0] ?? 0, totalMemoryBytes: totalmem(), freeMemoryBytes: freemem(), uptimeSeconds: uptime() };
 }
