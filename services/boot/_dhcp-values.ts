@@ -4,7 +4,8 @@
 
 const IPV4_OCTET = '(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])';
 const IPV4 = new RegExp(`^${IPV4_OCTET}(?:\\.${IPV4_OCTET}){3}$`);
-const MAC = /^[0-9a-f]{2}(?::[0-9a-f]{2}){5}$/i;
+/** Six hex octets separated all by colons or all by hyphens. */
+const MAC = /^[0-9a-f]{2}([:-])[0-9a-f]{2}(\1[0-9a-f]{2}){4}$/i;
 const HOST_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;
 const CLIENT_ID = /^[0-9a-f]{2}(?::[0-9a-f]{2}){0,254}$/i;
 
@@ -36,9 +37,15 @@ export function subnetOf(ip: string, netmask: string): string {
   return [24, 16, 8, 0].map((shift) => String((n >>> shift) & 255)).join('.');
 }
 
-/** An Ethernet MAC, six colon-separated octets. */
+/** `aa:bb:cc:dd:ee:ff` for a MAC with colons or hyphens in any case; undefined otherwise. */
+export function normaliseMac(text: string): string | undefined {
+  const t = text.trim();
+  return MAC.test(t) ? t.toLowerCase().replace(/-/g, ':') : undefined;
+}
+
+/** An Ethernet MAC, six colon-separated octets in any case (the form normaliseMac() gives, up to case). */
 export function isMac(value: unknown): value is string {
-  return typeof value === 'string' && MAC.test(value);
+  return typeof value === 'string' && normaliseMac(value) === value.toLowerCase();
 }
 
 /** One DNS label, as dnsmasq accepts for a host name without a domain. */

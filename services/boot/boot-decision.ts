@@ -1,4 +1,5 @@
 import { type HostState } from '../../appliance/contracts/index.ts';
+import { normaliseMac } from './_dhcp-values.ts';
 
 // What a machine asking the HTTP iPXE endpoint gets: decided from what iPXE said
 // about itself (MAC, ${buildarch}, ${platform}, ${version}) and what the
@@ -40,14 +41,6 @@ export type BootDecision =
   | { readonly kind: 'local-disk'; readonly mac: string; readonly firmware: Firmware; readonly hostId?: string }
   /** Say why and leave iPXE. */
   | { readonly kind: 'deny'; readonly reason: DenyReason; readonly mac?: string; readonly firmware?: Firmware };
-
-const MAC = /^[0-9a-f]{2}([:-])[0-9a-f]{2}(\1[0-9a-f]{2}){4}$/i;
-
-/** `aa:bb:cc:dd:ee:ff` for a MAC with colons or hyphens in any case; undefined otherwise. */
-export function normaliseMac(text: string): string | undefined {
-  const t = text.trim();
-  return MAC.test(t) ? t.toLowerCase().replace(/-/g, ':') : undefined;
-}
 
 /** The firmware from iPXE's ${buildarch} and ${platform}; undefined for ones we have no image for. */
 export function firmwareOf(arch: string, platform: string): Firmware | undefined {

@@ -1,7 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { HOST_STATES, type HostState } from '../../../appliance/contracts/index.ts';
-import { type BootDecision, type BootOverride, type BootRequest, decideBoot, firmwareOf, normaliseMac } from '../../../services/boot/boot-decision.ts';
+import { normaliseMac } from '../../../services/boot/_dhcp-values.ts';
+import { type BootDecision, type BootOverride, type BootRequest, decideBoot, firmwareOf } from '../../../services/boot/boot-decision.ts';
 
 const MAC = 'aa:bb:cc:dd:ee:01';
 const REQ: BootRequest = { mac: 'AA:BB:CC:DD:EE:01', arch: 'x86_64', platform: 'efi', version: '1.21.1+ (g4bd064de)' };
