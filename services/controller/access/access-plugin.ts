@@ -93,10 +93,8 @@ export function accessPlugin(deps: AccessDeps): (app: FastifyInstance) => Promis
       const action = `${request.method} ${request.routeOptions.url ?? ''}`;
       if (reply.statusCode < 400) {
         deps.log.error({ route: action }, 'a mutation answered without an audit entry; recording one after the fact');
-      } else if (request.principal === undefined && !deps.refusalThrottle.check(request.ip, deps.now().getTime()).allowed) {
+      } else if (request.principal === undefined && !deps.refusalThrottle.take(request.ip, deps.now().getTime())) {
         return;
-      } else if (request.principal === undefined) {
-        deps.refusalThrottle.hit(request.ip, deps.now().getTime());
       }
       try {
         auditRequest(deps.audit, request, {
@@ -113,10 +111,7 @@ export function accessPlugin(deps: AccessDeps): (app: FastifyInstance) => Promis
     /** Audits a refusal (at most so many per client address a minute) and hands back the error to throw. */
     function refuse(request: FastifyRequest, error: AllianceError, context: { projectId: string | undefined; who: string | undefined }): AllianceError {
       markAudited(request);
-      const nowMs = deps.now().getTime();
-      const key = request.ip;
-      if (!deps.refusalThrottle.check(key, nowMs).allowed) return error;
-      deps.refusalThrottle.hit(key, nowMs);
+      if (!deps.refusalThrottle.take(request.ip, deps.now().getTime())) return error;
       const who = actorOf(request.principal);
       try {
         deps.audit.record({

@@ -266,12 +266,7 @@ export class Sessions {
 
   /** Audits an anonymous refusal, unless its address has used up its share this minute. */
   #auditRefusal(entry: AuditEntry & { source: string }): void {
-    const throttle = this.#d.refusalThrottle;
-    const nowMs = this.#d.now().getTime();
-    if (throttle !== undefined) {
-      if (!throttle.check(entry.source, nowMs).allowed) return;
-      throttle.hit(entry.source, nowMs);
-    }
+    if (this.#d.refusalThrottle?.take(entry.source, this.#d.now().getTime()) === false) return;
     this.#d.audit.record(entry);
   }
 

@@ -45,6 +45,13 @@ export class SlidingWindowLimiter {
     while (this.#hits.size > this.#maxKeys) this.#hits.delete(this.#hits.keys().next().value!);
   }
 
+  /** Counts one hit for key if check() would allow it now; whether it did. */
+  take(key: string, nowMs: number): boolean {
+    if (!this.check(key, nowMs).allowed) return false;
+    this.hit(key, nowMs);
+    return true;
+  }
+
   /** Forgets key (after a successful login, say). */
   reset(key: string): void {
     this.#hits.delete(key);

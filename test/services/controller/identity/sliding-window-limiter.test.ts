@@ -23,6 +23,16 @@ test('SlidingWindowLimiter.check() frees a slot when the oldest hit leaves the w
   assert.equal(limiter.check('k', 60_001), { allowed: false, retryAfterMs: 29_999 });
 });
 
+test('SlidingWindowLimiter.take() counts a hit only while the limit allows', () => {
+  const limiter = new SlidingWindowLimiter({ limit: 2, windowMs: MINUTE });
+  assert.ok(limiter.take('k', 0));
+  assert.ok(limiter.take('k', 1000));
+  assert.not.ok(limiter.take('k', 2000));
+  assert.equal(limiter.check('k', 2000), { allowed: false, retryAfterMs: 58_000 });
+  assert.ok(limiter.take('k', 60_000));
+  assert.equal(limiter.check('k', 60_000), { allowed: false, retryAfterMs: 1000 });
+});
+
 test('SlidingWindowLimiter counts keys apart', () => {
   const limiter = new SlidingWindowLimiter({ limit: 1, windowMs: MINUTE });
   limiter.hit('addr:192.0.2.1', 0);
