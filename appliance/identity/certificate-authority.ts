@@ -1,4 +1,4 @@
-import { X509Certificate as NodeX509, createPrivateKey, createPublicKey, randomBytes, webcrypto, type KeyObject, type webcrypto as WebCrypto } from 'node:crypto';
+import { X509Certificate as NodeX509, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, webcrypto, type KeyObject, type webcrypto as WebCrypto } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 // @peculiar/x509 resolves its ASN.1 providers through tsyringe, which needs this polyfill loaded first.
@@ -74,9 +74,8 @@ export class ClusterCa {
  */
 export async function ensureClusterCa(paths: ClusterCaPaths, now: Date): Promise<ClusterCa> {
   if (!existsSync(paths.key)) {
-    const keys = await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify']);
-    const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey));
-    writeFileExclusive(paths.key, toPem('PRIVATE KEY', pkcs8), 0o600);
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    writeFileExclusive(paths.key, privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(), 0o600);
   }
   const keyPem = readOrFail(paths.key);
   const privateKey = parsePrivateKey(keyPem, paths.key);
@@ -253,9 +252,4 @@ function serialNumber(): string {
 
 function escapeName(value: string): string {
   return value.replace(/[,=+<>#;"\\]/g, '-');
-}
-
-function toPem(label: string, der: Buffer): string {
-  const body = der.toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '');
-  return `-----BEGIN ${label}-----\n${body}\n-----END ${label}-----\n`;
 }
