@@ -3,7 +3,7 @@ import { arch, hostname, networkInterfaces, release } from 'node:os';
 import { join } from 'node:path';
 import si from 'systeminformation';
 import type { Inventory } from '../../appliance/contracts/index.ts';
-import { toInventory, type RawInventory } from './to-inventory.ts';
+import { PCI_KINDS, toInventory, type RawInventory } from './to-inventory.ts';
 
 // The I/O half of inventory: systeminformation (which runs lsblk, dmidecode
 // and friends and reads /proc), plus what it does not cover, read straight
@@ -120,9 +120,9 @@ function readPciDevices(sys: string): RawInventory['pciDevices'] {
   });
 }
 
-/** Names from pci.ids for the GPU and FC HBA devices only; the file is read only when there are some. */
+/** Names from pci.ids for the devices the inventory lists (GPUs, FC HBAs) only; the file is read only when there are some. */
 function pciNamesFor(devices: RawInventory['pciDevices'], paths: readonly string[]): Record<string, string> {
-  const wanted = devices.filter((d) => [0x0c04, 0x0300, 0x0302].includes((d.classCode >>> 8) & 0xffff));
+  const wanted = devices.filter((d) => PCI_KINDS[(d.classCode >>> 8) & 0xffff] !== undefined);
   if (wanted.length === 0) return {};
   const ids = paths.map(readText).find((t) => t !== undefined);
   if (ids === undefined) return {};

@@ -43,7 +43,7 @@ export interface RawInventory {
 }
 
 /** PCI classes of interest (class and subclass, the top 16 of the 24 bits). */
-const PCI_KINDS: Readonly<Record<number, 'gpu' | 'fc-hba'>> = { 0x0c04: 'fc-hba', 0x0300: 'gpu', 0x0302: 'gpu' };
+export const PCI_KINDS: Readonly<Record<number, 'gpu' | 'fc-hba'>> = { 0x0c04: 'fc-hba', 0x0300: 'gpu', 0x0302: 'gpu' };
 
 /**
  * VGA-class devices that only drive a console: BMC and emulated adapters. Every
