@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../../appliance/config/index.ts';
 import type { DataDirLayout } from '../../appliance/data-dir/index.ts';
-import type { Logger } from '../../appliance/log/index.ts';
 import type { ServiceDefinition } from '../../appliance/supervisor/index.ts';
 import { DEBIAN_BOOT_FILES } from './dnsmasq-config.ts';
 import { DnsmasqProcess, type DnsmasqProcessOptions } from './dnsmasq-process.ts';
@@ -10,7 +9,6 @@ import { DnsmasqProcess, type DnsmasqProcessOptions } from './dnsmasq-process.ts
 export interface BootServiceOptions {
   readonly config: Config;
   readonly layout: DataDirLayout;
-  readonly log: Logger;
   /** The node id: names the run directory, so two appliances on one machine do not share it. */
   readonly nodeId: string;
   /** The `alliance` executable dnsmasq's hook runs (the built executable: process.execPath). */
@@ -25,7 +23,7 @@ const DNSMASQ_PATHS = ['/usr/sbin/dnsmasq', '/usr/bin/dnsmasq', '/sbin/dnsmasq']
  * and must still read the hosts directory and the TFTP root, and the data
  * directory is 0700. Pure.
  */
-export function dnsmasqOptions(options: Omit<BootServiceOptions, 'log'>): Omit<DnsmasqProcessOptions, 'onLog' | 'onState'> {
+export function dnsmasqOptions(options: BootServiceOptions): Omit<DnsmasqProcessOptions, 'onLog' | 'onState'> {
   const { boot, http } = options.config;
   const mode =
     boot.mode === 'dhcp'

@@ -2,7 +2,6 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { defaultConfig, type Config } from '../../../appliance/config/index.ts';
 import { dataDirLayout } from '../../../appliance/data-dir/index.ts';
-import { createLogger } from '../../../appliance/log/index.ts';
 import { bootService, dnsmasqOptions } from '../../../services/boot/boot-service.ts';
 
 const layout = dataDirLayout('/var/lib/alliance');
@@ -25,7 +24,7 @@ test('dnsmasqOptions() takes range_start as the proxied subnet in proxy mode', (
 });
 
 test('bootService() stays off while boot.enabled is false', () => {
-  const service = bootService({ config: base, layout, log: createLogger('fatal'), nodeId: 'N', executable: '/usr/bin/alliance' });
+  const service = bootService({ config: base, layout, nodeId: 'N', executable: '/usr/bin/alliance' });
   assert.is(service.preflight?.(), 'boot.enabled is false');
 });
 
