@@ -61,10 +61,12 @@ export function accessPlugin(deps: AccessDeps): (app: FastifyInstance) => Promis
       }
       const params = request.params as Record<string, string | undefined>;
       const projectParam = params.project;
-      const projectId = projectParam === undefined ? undefined : (deps.projects.find(projectParam)?.id ?? projectParam);
+      // One lookup per request: the id decides access, and only an existing project goes into a refusal's audit row.
+      const project = projectParam === undefined ? undefined : deps.projects.find(projectParam);
+      const projectId = project?.id ?? projectParam;
 
       const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
-      if (!match) throw refuse(request, controllerErrors.TOKEN_REQUIRED(), { projectId, who: undefined });
+      if (!match) throw refuse(request, controllerErrors.TOKEN_REQUIRED(), { projectId: project?.id, who: undefined });
       const resolution = deps.tokens.resolve(match[1]!, deps.now());
       if (!resolution.ok) {
         const error =
@@ -73,13 +75,13 @@ export function accessPlugin(deps: AccessDeps): (app: FastifyInstance) => Promis
             : resolution.problem === 'revoked'
               ? controllerErrors.TOKEN_REVOKED()
               : controllerErrors.TOKEN_INVALID();
-        throw refuse(request, error, { projectId, who: resolution.record?.userName });
+        throw refuse(request, error, { projectId: project?.id, who: resolution.record?.userName });
       }
       request.principal = resolution.principal;
       const verdict = allows(access, resolution.principal, projectId);
       if (verdict !== 'ok') {
         const route = `${request.method} ${request.routeOptions.url ?? ''}`;
-        throw refuse(request, controllerErrors.FORBIDDEN({ route, need: describeNeed(access, projectParam), have: describeGrant(resolution.principal) }), { projectId, who: undefined });
+        throw refuse(request, controllerErrors.FORBIDDEN({ route, need: describeNeed(access, projectParam), have: describeGrant(resolution.principal) }), { projectId: project?.id, who: undefined });
       }
       admitted.add(request);
     });
@@ -109,7 +111,7 @@ export function accessPlugin(deps: AccessDeps): (app: FastifyInstance) => Promis
     });
 
     /** Audits a refusal (at most so many per client address a minute) and hands back the error to throw. */
-    function refuse(request: FastifyRequest, error: AllianceError, context: { projectId: string | undefined; who: string | undefined }): AllianceError {
+    function refuse(request: FastifyRequest, error: AllianceError, context: { /** The id of an existing project, if the route names one. */ projectId: string | undefined; who: string | undefined }): AllianceError {
       markAudited(request);
       if (!deps.refusalThrottle.take(request.ip, deps.now().getTime())) return error;
       const who = actorOf(request.principal);
@@ -119,7 +121,7 @@ export function accessPlugin(deps: AccessDeps): (app: FastifyInstance) => Promis
           actorKind: who.actorKind,
           action: `${request.method} ${request.routeOptions.url ?? ''}`,
           target: request.url.split('?')[0] ?? '',
-          projectId: context.projectId !== undefined && deps.projects.find(context.projectId) ? context.projectId : null,
+          projectId: context.projectId ?? null,
           source: request.ip,
           outcome: 'denied',
           detail: { ...who.detail, code: error.code },
