@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { apiErrors } from '../../../appliance/api/index.ts';
 import { ENROLMENT_PATH, EnrolmentAnswer, EnrolmentRequest, type Host } from '../../../appliance/contracts/index.ts';
 import type { Access } from '../access/access.ts';
-import { markAudited } from '../audit/request-audit.ts';
+import { actorOf as auditActorOf, markAudited } from '../audit/request-audit.ts';
 import type { Enrolments } from './enrolments.ts';
 import type { Actor, HostAdmin } from './host-admin.ts';
 import type { HostRecord } from './host-repository.ts';
@@ -153,7 +153,6 @@ function actorOf(request: FastifyRequest): Actor {
   const principal = request.principal;
   if (principal === undefined) throw apiErrors.UNAUTHENTICATED();
   markAudited(request);
-  return principal.kind === 'api-key'
-    ? { actor: principal.tokenId, actorKind: 'api-key', source: request.ip }
-    : { actor: principal.userName, actorKind: 'user', source: request.ip };
+  const { actor, actorKind } = auditActorOf(principal);
+  return { actor, actorKind, source: request.ip };
 }
