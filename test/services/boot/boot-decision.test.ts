@@ -9,38 +9,20 @@ const REQ: BootRequest = { mac: 'AA:BB:CC:DD:EE:01', arch: 'x86_64', platform: '
 const FW = 'x86_64-efi' as const;
 const ID = 'h1';
 
+// The answers for the known host ID with MAC on FW.
+const enrol: BootDecision = { kind: 'enrol', mac: MAC, firmware: FW, hostId: ID };
+const image: BootDecision = { kind: 'host-image', mac: MAC, firmware: FW, hostId: ID };
+const disk: BootDecision = { kind: 'local-disk', mac: MAC, firmware: FW, hostId: ID };
+const deny = (reason: 'retired' | 'rejected'): BootDecision => ({ kind: 'deny', reason, mac: MAC, firmware: FW });
+
 // Every state × override; the policy for unknown MACs must not change a known host's answer.
 const expected: Record<HostState, Record<'none' | BootOverride, BootDecision>> = {
-  pending: {
-    'none': { kind: 'enrol', mac: MAC, firmware: FW, hostId: ID },
-    'local-disk': { kind: 'local-disk', mac: MAC, firmware: FW, hostId: ID },
-    'host-image': { kind: 'enrol', mac: MAC, firmware: FW, hostId: ID },
-  },
-  active: {
-    'none': { kind: 'host-image', mac: MAC, firmware: FW, hostId: ID },
-    'local-disk': { kind: 'local-disk', mac: MAC, firmware: FW, hostId: ID },
-    'host-image': { kind: 'host-image', mac: MAC, firmware: FW, hostId: ID },
-  },
-  suspect: {
-    'none': { kind: 'host-image', mac: MAC, firmware: FW, hostId: ID },
-    'local-disk': { kind: 'local-disk', mac: MAC, firmware: FW, hostId: ID },
-    'host-image': { kind: 'host-image', mac: MAC, firmware: FW, hostId: ID },
-  },
-  offline: {
-    'none': { kind: 'host-image', mac: MAC, firmware: FW, hostId: ID },
-    'local-disk': { kind: 'local-disk', mac: MAC, firmware: FW, hostId: ID },
-    'host-image': { kind: 'host-image', mac: MAC, firmware: FW, hostId: ID },
-  },
-  retired: {
-    'none': { kind: 'deny', reason: 'retired', mac: MAC, firmware: FW },
-    'local-disk': { kind: 'local-disk', mac: MAC, firmware: FW, hostId: ID },
-    'host-image': { kind: 'deny', reason: 'retired', mac: MAC, firmware: FW },
-  },
-  rejected: {
-    'none': { kind: 'deny', reason: 'rejected', mac: MAC, firmware: FW },
-    'local-disk': { kind: 'local-disk', mac: MAC, firmware: FW, hostId: ID },
-    'host-image': { kind: 'deny', reason: 'rejected', mac: MAC, firmware: FW },
-  },
+  pending: { 'none': enrol, 'local-disk': disk, 'host-image': enrol },
+  active: { 'none': image, 'local-disk': disk, 'host-image': image },
+  suspect: { 'none': image, 'local-disk': disk, 'host-image': image },
+  offline: { 'none': image, 'local-disk': disk, 'host-image': image },
+  retired: { 'none': deny('retired'), 'local-disk': disk, 'host-image': deny('retired') },
+  rejected: { 'none': deny('rejected'), 'local-disk': disk, 'host-image': deny('rejected') },
 };
 
 test('decideBoot() table covers every host state', () => {
