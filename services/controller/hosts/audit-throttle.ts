@@ -1,3 +1,6 @@
+import type { Store } from '../../../appliance/store/index.ts';
+import type { AuditEntry, AuditLog } from '../audit/audit-log.ts';
+
 // Keeps a flood of refusals (a stranger's garbage, a rejected host retrying
 // every few seconds) from flooding the audit log: per key, at most `perWindow`
 // entries each window, and the first entry of the next window says how many
@@ -54,4 +57,17 @@ export class AuditThrottle {
     window.suppressed += 1;
     return { record: false, suppressed: 0 };
   }
+}
+
+/**
+ * Records a denial in its own transaction unless `throttle` holds it back for
+ * `key`; a recorded entry says in its detail how many were left out before it.
+ */
+export function recordThrottled(options: { readonly store: Store; readonly audit: AuditLog; readonly throttle: AuditThrottle }, key: string, nowMs: number, entry: AuditEntry): void {
+  const { record, suppressed } = options.throttle.admit(key, nowMs);
+  if (!record) return;
+  options.store.transaction(() => {
+    options.audit.record({ ...entry, detail: { ...entry.detail, ...(suppressed > 0 ? { suppressedSincePrevious: suppressed } : {}) } });
+  });
+  options.store.countWrite();
 }

@@ -4,7 +4,7 @@ import type { AllianceError } from '../../../appliance/errors/index.ts';
 import { issueCertificate, type ClusterCa } from '../../../appliance/identity/index.ts';
 import type { Store } from '../../../appliance/store/index.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
-import type { AuditThrottle } from './audit-throttle.ts';
+import { recordThrottled, type AuditThrottle } from './audit-throttle.ts';
 import { decideEnrolment, type EnrolmentDecision, type EnrolmentFacts, type EnrolmentPolicy } from './enrolment-decision.ts';
 import type { EnrolmentReplays } from './enrolment-replays.ts';
 import { checkEnrolmentRequest } from './enrolment-request-check.ts';
@@ -249,20 +249,15 @@ export class Enrolments {
   #auditRefusal(err: AllianceError, who: { hostId: string | undefined; source: string; authentic: boolean; name: string }): void {
     const o = this.#o;
     const key = who.authentic && who.hostId !== undefined ? `host:${who.hostId}:${err.code}` : `source:${who.source}`;
-    const { record, suppressed } = o.throttle.admit(key, o.now().getTime());
-    if (!record) return;
-    o.store.transaction(() => {
-      o.audit.record({
-        actor: who.hostId ?? 'unknown',
-        actorKind: who.authentic ? 'host' : 'anonymous',
-        action: 'hosts.enrol',
-        target: who.hostId ?? '',
-        source: who.source,
-        outcome: 'denied',
-        detail: { code: err.code, name: who.name, ...(suppressed > 0 ? { suppressedSincePrevious: suppressed } : {}) },
-      });
+    recordThrottled(o, key, o.now().getTime(), {
+      actor: who.hostId ?? 'unknown',
+      actorKind: who.authentic ? 'host' : 'anonymous',
+      action: 'hosts.enrol',
+      target: who.hostId ?? '',
+      source: who.source,
+      outcome: 'denied',
+      detail: { code: err.code, name: who.name },
     });
-    o.store.countWrite();
   }
 
   /** The replay table is trimmed at most once a minute, not on every request. */

@@ -12,7 +12,7 @@ import {
 } from '../../../appliance/contracts/index.ts';
 import type { Store } from '../../../appliance/store/index.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
-import type { AuditThrottle } from './audit-throttle.ts';
+import { recordThrottled, type AuditThrottle } from './audit-throttle.ts';
 import { hostsErrors } from './errors.ts';
 import type { HostLiveness } from './host-liveness.ts';
 import type { HostPatch, HostRecord, HostRepository } from './host-repository.ts';
@@ -39,21 +39,15 @@ export function hostBusMethods(options: HostBusMethodsOptions): Record<string, M
   const caller = (credential: string | undefined, method: string): HostRecord => {
     const host = credential === undefined || credential === '' ? undefined : hosts.byCredentialHash(sha256(credential));
     if (host !== undefined && (host.state === 'active' || host.state === 'suspect' || host.state === 'offline')) return host;
-    const { record, suppressed } = options.throttle.admit('bus-credential', options.now().getTime());
-    if (record) {
-      store.transaction(() => {
-        options.audit.record({
-          actor: 'unknown',
-          actorKind: 'anonymous',
-          action: 'host.unknown-credential',
-          source: 'bus',
-          outcome: 'denied',
-          // A prefix of the hash only, to tell repeated callers apart; never the credential.
-          detail: { method, credentialHash: credential === undefined ? null : sha256(credential).slice(0, 12), ...(suppressed > 0 ? { suppressedSincePrevious: suppressed } : {}) },
-        });
-      });
-      store.countWrite();
-    }
+    recordThrottled(options, 'bus-credential', options.now().getTime(), {
+      actor: 'unknown',
+      actorKind: 'anonymous',
+      action: 'host.unknown-credential',
+      source: 'bus',
+      outcome: 'denied',
+      // A prefix of the hash only, to tell repeated callers apart; never the credential.
+      detail: { method, credentialHash: credential === undefined ? null : sha256(credential).slice(0, 12) },
+    });
     throw hostsErrors.UNKNOWN_CREDENTIAL();
   };
 
