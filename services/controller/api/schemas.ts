@@ -1,4 +1,6 @@
 import { Type, type TSchema } from '@sinclair/typebox';
+import { USER_NAME_PATTERN } from '../identity/initialise-controller.ts';
+import { MAX_PASSWORD_LENGTH } from '../identity/password-hash.ts';
 
 // Shapes shared by the controller's routes. One source yields the validators,
 // the serializers (undeclared fields are dropped) and the OpenAPI document.
@@ -16,12 +18,12 @@ export const ProjectRef = Type.String({ minLength: 1, maxLength: 64, pattern: '^
 export const UserName = Type.String({
   minLength: 1,
   maxLength: 64,
-  pattern: '^[a-z0-9][a-z0-9._@-]{0,63}$',
+  pattern: USER_NAME_PATTERN.source,
   description: 'lower-case letters, digits and . _ @ -',
 });
 
 /** The length rule (12 or more) is checked by the controller, which names it in its answer. */
-export const Password = Type.String({ minLength: 1, maxLength: 1024 });
+export const Password = Type.String({ minLength: 1, maxLength: MAX_PASSWORD_LENGTH });
 
 export const ProjectRoleSchema = Type.Union([Type.Literal('admin'), Type.Literal('member'), Type.Literal('reader')]);
 export const RoleSchema = Type.Union([Type.Literal('cloud-admin'), Type.Literal('admin'), Type.Literal('member'), Type.Literal('reader')]);
@@ -39,7 +41,6 @@ export const ProjectSchema = Type.Object({
 export const ProjectParams = Type.Object({ project: ProjectRef }, { additionalProperties: false });
 
 export const NoQuery = Type.Object({}, { additionalProperties: false });
-export const EmptyBody = Type.Object({}, { additionalProperties: false });
 
 /** The shared error body (registered by createApiServer as "ErrorBody"). */
 const ErrorRef = Type.Unsafe<{ error: { code: string; message: string } }>({ $ref: 'ErrorBody#' });
