@@ -8,6 +8,8 @@ const IPV4 = new RegExp(`^${IPV4_OCTET}(?:\\.${IPV4_OCTET}){3}$`);
 const MAC = /^[0-9a-f]{2}([:-])[0-9a-f]{2}(\1[0-9a-f]{2}){4}$/i;
 const HOST_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;
 const CLIENT_ID = /^[0-9a-f]{2}(?::[0-9a-f]{2}){0,254}$/i;
+/** The form appliance/config's boot.interface pattern allows (Linux IFNAMSIZ: 15 characters). */
+const IFNAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,14}$/;
 
 /** A dotted-quad IPv4 address without leading zeros. */
 export function isIPv4(value: unknown): value is string {
@@ -56,4 +58,9 @@ export function isHostLabel(value: unknown): value is string {
 /** A DHCP client identifier as dnsmasq prints it: colon-separated hex octets. */
 export function isClientId(value: unknown): value is string {
   return typeof value === 'string' && CLIENT_ID.test(value);
+}
+
+/** A network interface name: up to 15 letters, digits and . _ -, not starting with . or -. */
+export function isInterfaceName(value: unknown): value is string {
+  return typeof value === 'string' && IFNAME.test(value);
 }

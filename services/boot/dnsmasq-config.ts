@@ -1,4 +1,4 @@
-import { isIPv4, isNetmask, ipv4ToNumber, sameSubnet, subnetOf } from './_dhcp-values.ts';
+import { isInterfaceName, isIPv4, isNetmask, ipv4ToNumber, sameSubnet, subnetOf } from './_dhcp-values.ts';
 import { bootErrors } from './errors.ts';
 
 // The whole dnsmasq configuration of the provisioning network, rendered from
@@ -64,7 +64,6 @@ export interface RenderDnsmasqOptions {
   readonly logDhcp?: boolean;
 }
 
-const IFNAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,14}$/;
 const PATH = /^\/[A-Za-z0-9._/-]*$/;
 const BOOT_FILE = /^[A-Za-z0-9_][A-Za-z0-9._/-]*$/;
 const URL_PATH = /^\/[A-Za-z0-9._~/-]*$/;
@@ -99,7 +98,7 @@ function checkBootFile(field: string, value: unknown): string {
 
 /** Checks every value of the spec; throws APL_BOOT_DNSMASQ_SPEC_INVALID naming the first bad one. */
 export function validateDnsmasqSpec(spec: DnsmasqSpec): void {
-  if (typeof spec.interface !== 'string' || !IFNAME.test(spec.interface)) {
+  if (!isInterfaceName(spec.interface)) {
     invalid('interface', `is ${describe(spec.interface)}, not a network interface name (up to 15 letters, digits and . _ -)`);
   }
   const server = checkAddress('serverAddress', spec.serverAddress);

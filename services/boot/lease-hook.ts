@@ -1,4 +1,4 @@
-import { isClientId, isIPv4, isMac } from './_dhcp-values.ts';
+import { isClientId, isInterfaceName, isIPv4, isMac } from './_dhcp-values.ts';
 import { bootErrors } from './errors.ts';
 
 // dnsmasq's dhcp-script call, read into a typed event. dnsmasq runs the hook
@@ -44,7 +44,6 @@ const MAX_ARG = 1024;
 const MAX_ENV = 1024;
 const MAX_PATH = 4096;
 const CONTROL = /[\u0000-\u001f\u007f]/;
-const IFNAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,14}$/;
 // dnsmasq passes the name it accepted from the client (it may hold _ or a domain): any printable word fits the lease file.
 const HOSTNAME = /^[\x21-\x7e]{1,253}$/;
 const MAX_CLASS = 255;
@@ -98,7 +97,7 @@ function leaseChange(action: LeaseChange['action'], args: readonly string[], env
   const clientId = envText(env, 'DNSMASQ_CLIENT_ID');
   if (clientId !== null && !isClientId(clientId)) refuse(`DNSMASQ_CLIENT_ID is ${quote(clientId)}, not colon-separated hex octets`);
   const iface = envText(env, 'DNSMASQ_INTERFACE');
-  if (iface !== null && !IFNAME.test(iface)) refuse(`DNSMASQ_INTERFACE is ${quote(iface)}, not an interface name`);
+  if (iface !== null && !isInterfaceName(iface)) refuse(`DNSMASQ_INTERFACE is ${quote(iface)}, not an interface name`);
   const tags = envText(env, 'DNSMASQ_TAGS');
 
   const userClasses: string[] = [];
