@@ -149,7 +149,7 @@ async function logout(cmd: CommandLine, io: ApiCommandIo): Promise<number> {
   let problem: string | undefined;
   try {
     if (sessionState(kept, (io.now ?? (() => new Date()))()) !== 'ended') {
-      const target = { url: kept.url, ...trustFor(kept.url, { fingerprint: undefined, session: kept, layout: io.layout }).target };
+      const target = keptTarget(kept, io);
       await new ApiClient(target, { token: async () => kept.accessToken }).request('POST', '/api/v1/auth/logout');
     }
   } catch (err) {
@@ -168,7 +168,7 @@ async function logout(cmd: CommandLine, io: ApiCommandIo): Promise<number> {
 /** Refreshes (spending the refresh token) and logs out with the new access token; undefined when that worked. */
 async function logoutByRefresh(kept: Credentials, io: ApiCommandIo): Promise<string | undefined> {
   try {
-    const target = { url: kept.url, ...trustFor(kept.url, { fingerprint: undefined, session: kept, layout: io.layout }).target };
+    const target = keptTarget(kept, io);
     const fresh = await new ApiClient(target).request<SessionAnswer>('POST', '/api/v1/auth/refresh', { refreshToken: kept.refreshToken });
     await new ApiClient(target, { token: async () => fresh.accessToken }).request('POST', '/api/v1/auth/logout');
     return undefined;
@@ -205,7 +205,7 @@ async function projects(cmd: CommandLine, client: ApiClient, io: ApiCommandIo): 
           ['id', project.id],
           ['description', project.description],
           ['created', shortTime(project.createdAt)],
-        ]) + formatTable(['user', 'role', 'since'], members.map((m) => [m.user, m.role, shortTime(m.since)]), { empty: 'no members' }),
+        ]) + formatMembers(members),
       );
       return 0;
     }
@@ -218,7 +218,7 @@ async function projects(cmd: CommandLine, client: ApiClient, io: ApiCommandIo): 
     case 'members': {
       const [ref] = expectArgs(cmd, ['PROJECT']);
       const answer = await client.request<{ members: MemberView[] }>('GET', `/api/v1/projects/${segment(ref!)}/members`);
-      print(io, cmd.json, answer, formatTable(['user', 'role', 'since'], answer.members.map((m) => [m.user, m.role, shortTime(m.since)]), { empty: 'no members' }));
+      print(io, cmd.json, answer, formatMembers(answer.members));
       return 0;
     }
     case 'grant': {
@@ -351,6 +351,11 @@ function trustFor(
   throw clientErrors.FINGERPRINT_REQUIRED({ url });
 }
 
+/** The server of a kept session, trusted as that session was. */
+function keptTarget(kept: Credentials, io: ApiCommandIo): HttpsTarget {
+  return { url: kept.url, ...trustFor(kept.url, { fingerprint: undefined, session: kept, layout: io.layout }).target };
+}
+
 function apiUrl(text: string): string {
   try {
     return normaliseApiUrl(text);
@@ -378,6 +383,10 @@ function expectArgs(cmd: CommandLine, names: readonly string[]): (string | undef
 
 function print(io: ApiCommandIo, json: boolean, data: unknown, text: string): void {
   io.out(json ? `${JSON.stringify(data, null, 2)}\n` : text);
+}
+
+function formatMembers(members: readonly MemberView[]): string {
+  return formatTable(['user', 'role', 'since'], members.map((m) => [m.user, m.role, shortTime(m.since)]), { empty: 'no members' });
 }
 
 function shortTime(iso: string): string {
