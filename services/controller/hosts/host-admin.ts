@@ -25,7 +25,7 @@ export interface HostAdminOptions {
   readonly onHostEvent: (event: HostEvent, host: HostRecord, actor: Actor) => void;
 }
 
-export const MAX_LABELS = 64;
+const MAX_LABELS = 64;
 
 /** What an operator's state change is allowed from, and where it is already done (a no-op, not an error). */
 const ALLOWED: Readonly<Record<HostEvent, { readonly action: string; readonly from: readonly HostState[]; readonly done: readonly HostState[]; readonly hint: string }>> = {

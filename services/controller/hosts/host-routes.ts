@@ -33,7 +33,7 @@ export interface HostRoutesDeps {
 }
 
 /** Where these routes expect to be registered: the enrolment path is relative to it. */
-export const HOST_ROUTES_PREFIX = '/api/v1';
+const HOST_ROUTES_PREFIX = '/api/v1';
 
 const CLOUD_ADMIN: Access = { kind: 'cloud-admin' };
 const ENROLMENT_ACCESS: Access = { kind: 'own', how: 'host key signature (+ join token proof)' };
@@ -131,7 +131,7 @@ export function hostRoutes(deps: HostRoutesDeps) {
   };
 }
 
-export function joinTokenView(token: JoinTokenRecord, now: Date): JoinToken {
+function joinTokenView(token: JoinTokenRecord, now: Date): JoinToken {
   return {
     id: token.id,
     description: token.description,

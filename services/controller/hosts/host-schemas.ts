@@ -26,9 +26,9 @@ export const LabelsPatch = Type.Object(
 );
 export type LabelsPatch = Static<typeof LabelsPatch>;
 
-export const JOIN_TOKEN_STATES = ['usable', 'expired', 'revoked', 'exhausted'] as const;
+const JOIN_TOKEN_STATES = ['usable', 'expired', 'revoked', 'exhausted'] as const;
 
-export const JoinTokenSchema = Type.Object({
+const JoinTokenSchema = Type.Object({
   id: Type.String(),
   description: Type.String(),
   maxUses: Type.Integer(),
@@ -44,7 +44,7 @@ export type JoinToken = Static<typeof JoinTokenSchema>;
 export const JoinTokenParams = Type.Object({ token: Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-z0-9]+$' }) });
 export type JoinTokenParams = Static<typeof JoinTokenParams>;
 
-export const DEFAULT_JOIN_TOKEN_TTL_S = 86_400;
+const DEFAULT_JOIN_TOKEN_TTL_S = 86_400;
 
 export const CreateJoinTokenBody = Type.Object(
   {

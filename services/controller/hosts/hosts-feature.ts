@@ -45,7 +45,7 @@ export interface HostsFeature {
 const HEARTBEAT_FLUSH_MS = 60_000;
 
 /** Bus topic of liveness changes (besides the journal's own announcement of each note). */
-export const HOST_STATE_TOPIC = 'hosts.state';
+const HOST_STATE_TOPIC = 'hosts.state';
 
 /**
  * Hosts and enrolment for the controller: the routes (enrolment, hosts, join

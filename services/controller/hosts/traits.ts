@@ -18,10 +18,10 @@ import type { Inventory } from '../../../appliance/contracts/index.ts';
 //
 // A host without an inventory has no traits.
 
-export const MEMORY_LARGE_BYTES = 256 * 2 ** 30;
-export const MEMORY_SMALL_BYTES = 8 * 2 ** 30;
-export const DISK_MIN_BYTES = 8 * 2 ** 30;
-export const NET_FAST_MBPS = 10_000;
+const MEMORY_LARGE_BYTES = 256 * 2 ** 30;
+const MEMORY_SMALL_BYTES = 8 * 2 ** 30;
+const DISK_MIN_BYTES = 8 * 2 ** 30;
+const NET_FAST_MBPS = 10_000;
 
 /** The traits of a host with this inventory, sorted and without duplicates. Pure. */
 export function traitsOf(inventory: Inventory | null): string[] {
