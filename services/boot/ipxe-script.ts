@@ -1,3 +1,4 @@
+import { normaliseMac } from './_dhcp-values.ts';
 import { type BootDecision, type DenyReason, type Firmware } from './boot-decision.ts';
 import { bootErrors } from './errors.ts';
 import { type KernelParams, renderKernelCmdline } from './kernel-cmdline.ts';
@@ -102,7 +103,8 @@ function checkBase(url: string): string {
   return url;
 }
 
+/** Only a MAC already in normaliseMac()'s form (lower case, colons) goes into a script. */
 function checkMac(mac: string): string {
-  if (!/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/.test(mac)) throw bootErrors.PARAM_INVALID({ name: 'MAC', value: mac.replace(/[^\x20-\x7e]/g, '?').slice(0, 80) });
+  if (normaliseMac(mac) !== mac) throw bootErrors.PARAM_INVALID({ name: 'MAC', value: mac.replace(/[^\x20-\x7e]/g, '?').slice(0, 80) });
   return mac;
 }
