@@ -34,12 +34,10 @@ export class AuditThrottle {
   admit(key: string, nowMs: number): { record: boolean; suppressed: number } {
     let window = this.#windows.get(key);
     if (window !== undefined && nowMs - window.startMs >= this.#options.windowMs) {
-      const carried = window.suppressed;
+      // Deleted first, so the new window moves to the end of the forgetting order.
       this.#windows.delete(key);
-      window = { startMs: nowMs, recorded: 0, suppressed: 0 };
-      this.#windows.set(key, window);
-      window.recorded = 1;
-      return { record: true, suppressed: carried };
+      this.#windows.set(key, { startMs: nowMs, recorded: 1, suppressed: 0 });
+      return { record: true, suppressed: window.suppressed };
     }
     if (window === undefined) {
       while (this.#windows.size >= this.#options.maxKeys) {
