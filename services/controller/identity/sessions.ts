@@ -86,7 +86,7 @@ export class Sessions {
    * @throws AllianceError APL_CTRL_LOGIN_RATE_LIMITED, APL_CTRL_LOGIN_FAILED, APL_CTRL_NOT_A_MEMBER
    */
   async login(input: LoginInput, caller: Caller): Promise<SessionTokens> {
-    const { users, tokens, audit } = this.#d;
+    const { users, audit } = this.#d;
     this.#checkLimit(input.user, caller, 'auth.login');
 
     const found = users.passwordHash(input.user);
@@ -110,8 +110,7 @@ export class Sessions {
     const refreshExpires = new Date(now.getTime() + this.#d.settings.refreshTtlS * 1000);
     return this.#write(() => {
       if (rehash !== undefined) users.setPasswordHash(user.id, rehash);
-      const refresh = tokens.issue({ kind: 'refresh', userId: user.id, scope: grant.scope, roles: grant.roles, familyId: 'self', expiresAt: refreshExpires }, now);
-      const access = tokens.issue({ kind: 'access', userId: user.id, scope: grant.scope, roles: grant.roles, familyId: refresh.secret.id, expiresAt: this.#accessExpiry(now, refreshExpires) }, now);
+      const pair = this.#issuePair({ userId: user.id, scope: grant.scope, roles: grant.roles, familyId: 'self', refreshExpires }, now);
       audit.record({
         actor: user.name,
         actorKind: 'user',
@@ -120,9 +119,9 @@ export class Sessions {
         projectId: grant.project?.id ?? null,
         source: caller.source,
         outcome: 'ok',
-        detail: { scope: grant.scope, roles: grant.roles, session: refresh.secret.id, ...(rehash ? { rehashed: true } : {}) },
+        detail: { scope: grant.scope, roles: grant.roles, session: pair.familyId, ...(rehash ? { rehashed: true } : {}) },
       });
-      return this.#answer(user, grant, { access: access.secret.token, refresh: refresh.secret.token, expiresAt: access.record.expiresAt!, refreshExpiresAt: refresh.record.expiresAt! });
+      return this.#answer(user, grant, pair.secrets);
     });
   }
 
@@ -154,12 +153,11 @@ export class Sessions {
       tokens.revoke(found.id, now);
       tokens.revokeFamily(session, { now, kinds: ['access'] });
       const refreshExpires = new Date(found.expiresAt ?? now.getTime() + this.#d.settings.refreshTtlS * 1000);
-      const refresh = tokens.issue({ kind: 'refresh', userId: found.userId, scope: found.scope, roles, familyId: found.familyId, expiresAt: refreshExpires }, now);
-      const access = tokens.issue({ kind: 'access', userId: found.userId, scope: found.scope, roles, familyId: found.familyId, expiresAt: this.#accessExpiry(now, refreshExpires) }, now);
+      const pair = this.#issuePair({ userId: found.userId, scope: found.scope, roles, familyId: found.familyId, refreshExpires }, now);
       const project = found.scope === '*' || found.scope === '' ? undefined : this.#d.projects.find(found.scope);
       audit.record({ actor: found.userName, actorKind: 'user', action: 'auth.refresh', target: found.familyId, projectId: project?.id ?? null, source: caller.source, outcome: 'ok', detail: { scope: found.scope, roles } });
       const user: User = { id: found.userId, name: found.userName, disabled: found.disabled, createdAt: '' };
-      return { tokens: this.#answer(user, { scope: found.scope, roles, project }, { access: access.secret.token, refresh: refresh.secret.token, expiresAt: access.record.expiresAt!, refreshExpiresAt: refresh.record.expiresAt! }) };
+      return { tokens: this.#answer(user, { scope: found.scope, roles, project }, pair.secrets) };
     });
     if ('error' in outcome) throw outcome.error;
     return outcome.tokens;
@@ -230,7 +228,16 @@ export class Sessions {
     return { scope: '', roles: [], project: undefined };
   }
 
-  #answer(user: User, grant: Grant, secrets: { access: string; refresh: string; expiresAt: string; refreshExpiresAt: string }): SessionTokens {
+  /** A refresh token and an access token of one session family ('self': a new session rooted at the refresh token). */
+  #issuePair(input: { userId: string; scope: string; roles: readonly Role[]; familyId: string; refreshExpires: Date }, now: Date): { familyId: string; secrets: PairSecrets } {
+    const { tokens } = this.#d;
+    const refresh = tokens.issue({ kind: 'refresh', userId: input.userId, scope: input.scope, roles: input.roles, familyId: input.familyId, expiresAt: input.refreshExpires }, now);
+    const familyId = refresh.record.familyId!;
+    const access = tokens.issue({ kind: 'access', userId: input.userId, scope: input.scope, roles: input.roles, familyId, expiresAt: this.#accessExpiry(now, input.refreshExpires) }, now);
+    return { familyId, secrets: { access: access.secret.token, refresh: refresh.secret.token, expiresAt: access.record.expiresAt!, refreshExpiresAt: refresh.record.expiresAt! } };
+  }
+
+  #answer(user: User, grant: Grant, secrets: PairSecrets): SessionTokens {
     const choices = grant.scope === '' ? this.#choices(user) : [];
     return {
       accessToken: secrets.access,
@@ -287,6 +294,13 @@ export class Sessions {
     this.#d.store.countWrite();
     return result;
   }
+}
+
+interface PairSecrets {
+  readonly access: string;
+  readonly refresh: string;
+  readonly expiresAt: string;
+  readonly refreshExpiresAt: string;
 }
 
 interface Grant {
