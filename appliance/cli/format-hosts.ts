@@ -1,4 +1,5 @@
 import type { Host } from '../contracts/index.ts';
+import { shortNodeId } from '../identity/index.ts';
 import { formatFields, formatTable } from './format-table.ts';
 
 // Text for `alliance hosts` and `alliance join-tokens`. Pure: the clock is passed in.
@@ -16,13 +17,11 @@ export interface JoinTokenView {
   readonly revokedAt: string | null;
 }
 
-const SHORT_ID = 12;
-
 /** What to do about a host in this state, for the STATE column. */
 export function hostStateText(host: Pick<Host, 'id' | 'state' | 'approvedBy'>): string {
   if (host.state !== 'pending') return host.state;
   if (host.approvedBy !== null) return 'pending - approved, enrols on its next request';
-  return `pending - approve with \`alliance hosts approve ${host.id.slice(0, SHORT_ID)}\``;
+  return `pending - approve with \`alliance hosts approve ${shortNodeId(host.id)}\``;
 }
 
 /** One line per host: ID (short), NAME, STATE, ADDRESS, CPU cores, MEMORY, TRAITS, LAST SEEN. */
@@ -30,7 +29,7 @@ export function formatHostList(hosts: readonly Host[], now: Date): string {
   return formatTable(
     ['id', 'name', 'state', 'address', 'cpu', 'memory', 'traits', 'last seen'],
     hosts.map((h) => [
-      h.id.slice(0, SHORT_ID),
+      shortNodeId(h.id),
       h.name,
       hostStateText(h),
       h.addresses[0] ?? '-',

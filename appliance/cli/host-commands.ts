@@ -1,4 +1,5 @@
 import { HOST_STATES, type Host } from '../contracts/index.ts';
+import { shortNodeId } from '../identity/index.ts';
 import { cliErrors } from './errors.ts';
 import { formatHost, formatHostList, formatJoinTokenCreated, formatJoinTokenList, hostStateText, type JoinTokenView } from './format-hosts.ts';
 import type { CommandLine } from './parse-command-line.ts';
@@ -54,7 +55,7 @@ export async function runHostCommand(cmd: CommandLine, client: HostsApi, io: Hos
       case 'retire': {
         const [ref] = args(cmd, rest, ['ID']);
         const answer = await client.request<{ host: Host }>('POST', `/api/v1/hosts/${await resolveHostId(client, ref!)}/${sub}`);
-        print(answer, `${answer.host.id.slice(0, 12)} (${answer.host.name}): ${hostStateText(answer.host)}\n`);
+        print(answer, `${shortNodeId(answer.host.id)} (${answer.host.name}): ${hostStateText(answer.host)}\n`);
         return 0;
       }
       default:
@@ -107,7 +108,7 @@ export async function resolveHostId(client: HostsApi, ref: string): Promise<stri
   if (matches.length === 1) return matches[0]!.id;
   if (matches.length === 0) throw cliErrors.USAGE({ problem: `No host id starts with "${ref}"; \`alliance hosts list\` shows them` });
   throw cliErrors.USAGE({
-    problem: `Host id "${ref}" matches ${matches.length} hosts (${matches.map((h) => `${h.id.slice(0, 12)} ${h.name}`).join(', ')}); give more characters`,
+    problem: `Host id "${ref}" matches ${matches.length} hosts (${matches.map((h) => `${shortNodeId(h.id)} ${h.name}`).join(', ')}); give more characters`,
   });
 }
 
