@@ -67,7 +67,7 @@ export function hostBusMethods(options: HostBusMethodsOptions): Record<string, M
         const host = caller(ctx.credential, HOST_METHODS.heartbeat);
         const now = options.now();
         const patch: HostPatch = {
-          ...(JSON.stringify(host.addresses) !== JSON.stringify(params.addresses) ? { addresses: params.addresses } : {}),
+          ...(sameStrings(host.addresses, params.addresses) ? {} : { addresses: params.addresses }),
           ...(host.agentVersion !== params.agentVersion ? { agentVersion: params.agentVersion } : {}),
           ...(healthChanged(host.health, params.health) ? { health: params.health } : {}),
         };
@@ -102,7 +102,12 @@ export function hostBusMethods(options: HostBusMethodsOptions): Record<string, M
 
 /** Health worth a write: its status or its problems, not the load and memory figures that move every time. */
 function healthChanged(before: HostHealth | null, after: HostHealth): boolean {
-  return before === null || before.status !== after.status || JSON.stringify(before.problems) !== JSON.stringify(after.problems);
+  return before === null || before.status !== after.status || !sameStrings(before.problems, after.problems);
+}
+
+/** Element-wise equality: what every heartbeat compares, without serialising both sides. */
+function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((item, i) => item === b[i]);
 }
 
 function sha256(text: string): string {
