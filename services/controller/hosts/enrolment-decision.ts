@@ -100,13 +100,8 @@ export function decideEnrolment(facts: EnrolmentFacts, policy: EnrolmentPolicy):
 
 /** A named token admits when it exists, its secret is proven, and it is still usable; the proof is checked before the token's state is told. */
 function byToken(facts: EnrolmentFacts): EnrolmentDecision {
-  switch (facts.joinToken) {
-    case 'none':
-    case 'unknown':
-      return refuse('UNKNOWN_JOIN_TOKEN');
-    default:
-      if (!facts.proofValid) return refuse('BAD_JOIN_PROOF');
-  }
+  if (facts.joinToken === 'none' || facts.joinToken === 'unknown') return refuse('UNKNOWN_JOIN_TOKEN');
+  if (!facts.proofValid) return refuse('BAD_JOIN_PROOF');
   switch (facts.joinToken) {
     case 'expired':
       return refuse('JOIN_TOKEN_EXPIRED');
