@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual, X509Certificate } from 'node:crypto';
+import { randomBytes, timingSafeEqual, X509Certificate } from 'node:crypto';
 import { controllerProofPayload, joinHmac, type EnrolmentAnswer, type EnrolmentRequest } from '../../../appliance/contracts/index.ts';
 import type { AllianceError } from '../../../appliance/errors/index.ts';
 import { issueCertificate, type ClusterCa } from '../../../appliance/identity/index.ts';
@@ -9,7 +9,7 @@ import { decideEnrolment, type EnrolmentDecision, type EnrolmentFacts, type Enro
 import type { EnrolmentReplays } from './enrolment-replays.ts';
 import { checkEnrolmentRequest } from './enrolment-request-check.ts';
 import { hostsErrors } from './errors.ts';
-import type { HostRecord, HostRepository } from './host-repository.ts';
+import { hashCredential, type HostRecord, type HostRepository } from './host-repository.ts';
 import type { JoinTokenRecord, JoinTokenRepository } from './join-token-repository.ts';
 import { joinTokenState } from './join-token-state.ts';
 import { traitsOf } from './traits.ts';
@@ -194,7 +194,7 @@ export class Enrolments {
     const issued = input.issued!;
     const ca = input.ca!;
     const credential = randomBytes(32).toString('base64url');
-    const secrets = { credentialHash: createHash('sha256').update(credential).digest('hex'), certificate: issued.certificate, certNotAfter: issued.notAfter };
+    const secrets = { credentialHash: hashCredential(credential), certificate: issued.certificate, certNotAfter: issued.notAfter };
     if (decision.consumeToken) {
       // The facts were read in this transaction, so the token can still be used; anything else is a broken invariant.
       if (token === undefined || !o.tokens.use(token.id, at)) throw new Error(`join token ${request.joinTokenId ?? '?'} could not be used although the decision admitted by it`);

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { defineMethod, type Method } from '../../../appliance/bus/index.ts';
 import {
   DesiredParams,
@@ -15,7 +14,7 @@ import type { AuditLog } from '../audit/audit-log.ts';
 import { recordThrottled, type AuditThrottle } from './audit-throttle.ts';
 import { hostsErrors } from './errors.ts';
 import type { HostLiveness } from './host-liveness.ts';
-import type { HostPatch, HostRecord, HostRepository } from './host-repository.ts';
+import { hashCredential, type HostPatch, type HostRecord, type HostRepository } from './host-repository.ts';
 import { traitsOf } from './traits.ts';
 
 export interface HostBusMethodsOptions {
@@ -37,7 +36,8 @@ export function hostBusMethods(options: HostBusMethodsOptions): Record<string, M
   const { store, hosts, liveness } = options;
 
   const caller = (credential: string | undefined, method: string): HostRecord => {
-    const host = credential === undefined || credential === '' ? undefined : hosts.byCredentialHash(sha256(credential));
+    const hash = credential === undefined ? undefined : hashCredential(credential);
+    const host = hash === undefined || credential === '' ? undefined : hosts.byCredentialHash(hash);
     if (host !== undefined && (host.state === 'active' || host.state === 'suspect' || host.state === 'offline')) return host;
     recordThrottled(options, 'bus-credential', options.now().getTime(), {
       actor: 'unknown',
@@ -46,7 +46,7 @@ export function hostBusMethods(options: HostBusMethodsOptions): Record<string, M
       source: 'bus',
       outcome: 'denied',
       // A prefix of the hash only, to tell repeated callers apart; never the credential.
-      detail: { method, credentialHash: credential === undefined ? null : sha256(credential).slice(0, 12) },
+      detail: { method, credentialHash: hash === undefined ? null : hash.slice(0, 12) },
     });
     throw hostsErrors.UNKNOWN_CREDENTIAL();
   };
@@ -108,8 +108,4 @@ function healthChanged(before: HostHealth | null, after: HostHealth): boolean {
 /** Element-wise equality: what every heartbeat compares, without serialising both sides. */
 function sameStrings(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((item, i) => item === b[i]);
-}
-
-function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
 }

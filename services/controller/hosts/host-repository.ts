@@ -149,6 +149,11 @@ export class HostRepository {
   }
 }
 
+/** SHA-256 (hex) of a bus credential: what credential_hash stores and byCredentialHash() looks up. */
+export function hashCredential(credential: string): string {
+  return createHash('sha256').update(credential).digest('hex');
+}
+
 /** The API view of a record: nothing secret, nothing internal. */
 export function toHost(record: HostRecord): Host {
   return {
