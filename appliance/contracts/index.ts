@@ -1,5 +1,6 @@
 // Message contracts shared by services (controller, agent, boot, console) and
 // the CLI: schemas and pure helpers only, no I/O.
+export { canonicalJson, inventoryHash } from './inventory-hash.ts';
 export { HOST_STATES, HostHealthSchema, HostLabelsSchema, HostSchema, HostStateSchema, InventorySchema } from './host.ts';
 export type { Host, HostHealth, HostState, Inventory } from './host.ts';
 export { DesiredParams, DesiredResult, HeartbeatParams, HeartbeatResult, HOST_METHODS, InventoryParams, InventoryResult } from './host-methods.ts';

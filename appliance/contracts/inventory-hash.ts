@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Inventory } from '../../appliance/contracts/index.ts';
+import type { Inventory } from './host.ts';
 
 /** JSON with object keys sorted at every level: the same data always gives the same text. */
 export function canonicalJson(value: unknown): string {
@@ -11,7 +11,11 @@ export function canonicalJson(value: unknown): string {
   });
 }
 
-/** SHA-256 (hex) of the inventory's canonical JSON: changes exactly when the inventory does. */
+/**
+ * SHA-256 (hex) of the inventory's canonical JSON: changes exactly when the
+ * inventory does. The agent sends it with each heartbeat and the controller
+ * compares it with the one it stored, so both must compute it here.
+ */
 export function inventoryHash(inventory: Inventory): string {
   return createHash('sha256').update(canonicalJson(inventory)).digest('hex');
 }

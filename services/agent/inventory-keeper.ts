@@ -1,5 +1,5 @@
 import type { Inventory } from '../../appliance/contracts/index.ts';
-import { inventoryHash } from './inventory-hash.ts';
+import { inventoryHash } from '../../appliance/contracts/index.ts';
 
 /** The latest inventory and its hash; refresh() collects again and says whether anything changed. */
 export class InventoryKeeper {

@@ -2,10 +2,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { canonicalJson, inventoryHash } from '../../../services/agent/inventory-hash.ts';
+import { canonicalJson, inventoryHash } from '../../../appliance/contracts/index.ts';
 import { toInventory, type RawInventory } from '../../../services/agent/to-inventory.ts';
 
-const inventory = toInventory(JSON.parse(readFileSync(join(import.meta.dirname, 'testdata', 'raw-inventory-server.json'), 'utf8')) as RawInventory);
+const inventory = toInventory(JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'services', 'agent', 'testdata', 'raw-inventory-server.json'), 'utf8')) as RawInventory);
 
 test('canonicalJson() sorts keys at every level and keeps array order', () => {
   assert.is(canonicalJson({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: null } }), '{"a":{"c":null,"d":[3,{"y":2,"z":1}]},"b":1}');

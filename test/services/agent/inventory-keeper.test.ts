@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Inventory } from '../../../appliance/contracts/index.ts';
-import { inventoryHash } from '../../../services/agent/inventory-hash.ts';
+import { inventoryHash } from '../../../appliance/contracts/index.ts';
 import { InventoryKeeper } from '../../../services/agent/inventory-keeper.ts';
 import { toInventory, type RawInventory } from '../../../services/agent/to-inventory.ts';
 
