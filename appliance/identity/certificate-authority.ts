@@ -192,9 +192,16 @@ function parsePrivateKey(pem: string, path: string): KeyObject {
   return key;
 }
 
+/**
+ * Whether `pem` is a PEM "PUBLIC KEY" (SPKI). Check it before createPublicKey(),
+ * which would also take a private key and derive its public half.
+ */
+export function isSpkiPem(pem: string): boolean {
+  return /^-----BEGIN PUBLIC KEY-----\r?\n/.test(pem.trim() + '\n');
+}
+
 function p256Spki(pem: string): Buffer {
-  // createPublicKey() would also take a private key and derive its public half; only SPKI is asked for.
-  if (!/^-----BEGIN PUBLIC KEY-----\r?\n/.test(pem.trim() + '\n')) throw identityErrors.KEY_UNSUPPORTED({ reason: 'not a PEM "PUBLIC KEY" (SPKI)' });
+  if (!isSpkiPem(pem)) throw identityErrors.KEY_UNSUPPORTED({ reason: 'not a PEM "PUBLIC KEY" (SPKI)' });
   let key: KeyObject;
   try {
     key = createPublicKey(pem);

@@ -3,5 +3,5 @@ export { makeSelfSignedCertificate, readCertificateFacts } from './https-certifi
 export type { CertificateFacts, MakeCertificateOptions } from './https-certificate.ts';
 export { base32, createNodeIdentity, loadNodeIdentity, nodeIdOf, shortNodeId, signWith, verifySignature } from './node-identity.ts';
 export type { NodeIdentity } from './node-identity.ts';
-export { caFingerprint, ClusterCa, ensureClusterCa, isIssuedBy, issueCertificate } from './certificate-authority.ts';
+export { caFingerprint, ClusterCa, ensureClusterCa, isIssuedBy, isSpkiPem, issueCertificate } from './certificate-authority.ts';
 export type { CertificateUsage, ClusterCaPaths, IssueCertificateOptions } from './certificate-authority.ts';

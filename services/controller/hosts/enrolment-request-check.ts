@@ -1,6 +1,6 @@
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { enrolmentPayload, type EnrolmentRequest } from '../../../appliance/contracts/index.ts';
-import { nodeIdOf, verifySignature } from '../../../appliance/identity/index.ts';
+import { isSpkiPem, nodeIdOf, verifySignature } from '../../../appliance/identity/index.ts';
 
 /** What the request proves by itself, before the store is asked anything. */
 export type EnrolmentRequestCheck =
@@ -65,6 +65,6 @@ export function checkEnrolmentRequest(request: EnrolmentRequest, now: Date): Enr
 
 /** A public key from SPKI PEM only: createPublicKey() would also derive one from a private key. */
 function publicKeyFrom(pem: string): KeyObject {
-  if (!/^-----BEGIN PUBLIC KEY-----\r?\n/.test(pem.trim() + '\n')) throw new Error('not a PEM "PUBLIC KEY" (SPKI)');
+  if (!isSpkiPem(pem)) throw new Error('not a PEM "PUBLIC KEY" (SPKI)');
   return createPublicKey({ key: pem, format: 'pem' });
 }
