@@ -7,6 +7,7 @@ import {
   HOST_METHODS,
   InventoryParams,
   InventoryResult,
+  inventoryHash,
   type HostHealth,
 } from '../../../appliance/contracts/index.ts';
 import type { Store } from '../../../appliance/store/index.ts';
@@ -83,7 +84,8 @@ export function hostBusMethods(options: HostBusMethodsOptions): Record<string, M
       handler: (params, ctx) => {
         const host = caller(ctx.credential, HOST_METHODS.inventory);
         const traits = traitsOf(params.inventory);
-        if (JSON.stringify(host.inventory) !== JSON.stringify(params.inventory)) update(host, { inventory: params.inventory, traits }, options.now().toISOString());
+        // Compared by hash, as heartbeats are: a host stored before the hash was kept has '' and is written once.
+        if (host.inventoryHash !== inventoryHash(params.inventory)) update(host, { inventory: params.inventory, traits }, options.now().toISOString());
         return { traits };
       },
     }),

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Database, Statement } from 'better-sqlite3';
-import type { Host, HostHealth, HostState, Inventory } from '../../../appliance/contracts/index.ts';
+import { inventoryHash, type Host, type HostHealth, type HostState, type Inventory } from '../../../appliance/contracts/index.ts';
 
 /** A hosts row as the controller keeps it: the API's Host plus what never leaves (key, credential hash, certificate). */
 export interface HostRecord {
@@ -12,7 +12,7 @@ export interface HostRecord {
   readonly labels: Readonly<Record<string, string>>;
   readonly traits: readonly string[];
   readonly inventory: Inventory | null;
-  /** SHA-256 (hex) of the inventory column's text: what the agent's inventoryHash is compared with. */
+  /** inventoryHash() of the inventory, written with it: what a heartbeat's inventoryHash is compared with. */
   readonly inventoryHash: string;
   readonly health: HostHealth | null;
   readonly credentialHash: string | null;
@@ -39,6 +39,7 @@ interface Row {
   labels: string;
   traits: string;
   inventory: string | null;
+  inventory_hash: string;
   health: string | null;
   credential_hash: string | null;
   certificate: string | null;
@@ -121,9 +122,9 @@ export class HostRepository {
     delete (patch as { id?: string }).id;
     delete (patch as { createdAt?: string }).createdAt;
     delete (patch as { updatedAt?: string }).updatedAt;
-    const entries = Object.entries(patch) as [keyof HostPatch, unknown][];
-    const columns = ['id', 'created_at', 'updated_at', ...entries.map(([k]) => COLUMNS[k].column)];
-    const values = [record.id, record.createdAt, record.updatedAt, ...entries.map(([k, v]) => toColumn(k, v))];
+    const assigned = assignments(patch);
+    const columns = ['id', 'created_at', 'updated_at', ...assigned.map(([column]) => column)];
+    const values = [record.id, record.createdAt, record.updatedAt, ...assigned.map(([, value]) => value)];
     this.#db.prepare(`INSERT INTO hosts (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`).run(...values);
   }
 
@@ -132,9 +133,9 @@ export class HostRepository {
    * host is in one of those states. Returns whether a row changed.
    */
   update(id: string, patch: HostPatch, options: { at: string; onlyIf?: readonly HostState[] }): boolean {
-    const entries = (Object.entries(patch) as [keyof HostPatch, unknown][]).filter(([, v]) => v !== undefined);
-    const sets = [...entries.map(([k]) => `${COLUMNS[k].column} = ?`), 'updated_at = ?'];
-    const args = [...entries.map(([k, v]) => toColumn(k, v)), options.at, id];
+    const assigned = assignments(patch);
+    const sets = [...assigned.map(([column]) => `${column} = ?`), 'updated_at = ?'];
+    const args = [...assigned.map(([, value]) => value), options.at, id];
     let where = 'id = ?';
     if (options.onlyIf !== undefined) {
       where += ` AND state IN (${options.onlyIf.map(() => '?').join(', ')})`;
@@ -175,6 +176,17 @@ export function toHost(record: HostRecord): Host {
   };
 }
 
+/**
+ * Column = value pairs of a patch (undefined fields left out). The inventory
+ * carries its hash along, computed once here rather than at every read.
+ */
+function assignments(patch: HostPatch): [string, unknown][] {
+  const entries = (Object.entries(patch) as [keyof HostPatch, unknown][]).filter(([, v]) => v !== undefined);
+  const pairs: [string, unknown][] = entries.map(([k, v]) => [COLUMNS[k].column, toColumn(k, v)]);
+  if (patch.inventory !== undefined) pairs.push(['inventory_hash', patch.inventory === null ? '' : inventoryHash(patch.inventory)]);
+  return pairs;
+}
+
 function fromRow(row: Row): HostRecord {
   return {
     id: row.id,
@@ -185,8 +197,7 @@ function fromRow(row: Row): HostRecord {
     labels: JSON.parse(row.labels) as Record<string, string>,
     traits: JSON.parse(row.traits) as string[],
     inventory: row.inventory === null ? null : (JSON.parse(row.inventory) as Inventory),
-    // The stored text is JSON.stringify() of what the agent sent, the text its inventoryHash covers.
-    inventoryHash: row.inventory === null ? '' : createHash('sha256').update(row.inventory, 'utf8').digest('hex'),
+    inventoryHash: row.inventory_hash,
     health: row.health === null ? null : (JSON.parse(row.health) as HostHealth),
     credentialHash: row.credential_hash,
     certificate: row.certificate,

@@ -2,14 +2,14 @@
 // certificates, hosts enrolled through the real route, liveness with short
 // thresholds, states polled with a deadline. The controller's clock is the real
 // one plus an offset a test can jump forward: silence without sleeping.
-import { createHash, X509Certificate } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createApiServer } from '../../../../appliance/api/index.ts';
 import { BusClient } from '../../../../appliance/bus/index.ts';
-import { ENROLMENT_PATH, HOST_METHODS, type EnrolmentAnswer, type HeartbeatResult, type HostState, type Inventory } from '../../../../appliance/contracts/index.ts';
+import { ENROLMENT_PATH, HOST_METHODS, inventoryHash, type EnrolmentAnswer, type HeartbeatResult, type HostState, type Inventory } from '../../../../appliance/contracts/index.ts';
 import { makeSelfSignedCertificate } from '../../../../appliance/identity/index.ts';
 import { createLogger } from '../../../../appliance/log/index.ts';
 import type { RunningService } from '../../../../appliance/supervisor/index.ts';
@@ -108,7 +108,7 @@ function heartbeat(client: BusClient, params: Partial<{ addresses: string[]; age
     health,
     addresses: ['192.0.2.10'],
     agentVersion: '0.1.0',
-    inventoryHash: createHash('sha256').update(JSON.stringify(sampleInventory())).digest('hex'),
+    inventoryHash: inventoryHash(sampleInventory()),
     ...params,
   });
 }
@@ -136,7 +136,7 @@ test('controllerBusService() serves an enrolled agent over tls+tcp: heartbeat, i
   const traits = await client.call<{ traits: string[] }>(HOST_METHODS.inventory, { inventory: bigger });
   assert.ok(traits.traits.includes('gpu:nvidia'));
   assert.ok((JSON.parse(row(keys.hostId).traits) as string[]).includes('gpu:nvidia'), 'traits recomputed in the store');
-  assert.is((await heartbeat(client, { inventoryHash: createHash('sha256').update(JSON.stringify(bigger)).digest('hex') })).sendInventory, false);
+  assert.is((await heartbeat(client, { inventoryHash: inventoryHash(bigger) })).sendInventory, false);
 
   await c.app.inject({ method: 'PATCH', url: `/api/v1/hosts/${keys.hostId}`, payload: { labels: { rack: 'r4' } } });
   const desired = await client.call<{ generation: number; state: string; labels: Record<string, string> }>(HOST_METHODS.desired, {});

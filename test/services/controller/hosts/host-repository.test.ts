@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { inventoryHash as contractsInventoryHash } from '../../../../appliance/contracts/index.ts';
 import type { Store } from '../../../../appliance/store/index.ts';
 import { HostRepository, toHost, type HostRecord } from '../../../../services/controller/hosts/index.ts';
 import { Clock, sampleInventory, testContext } from './_support/hosts-fixtures.ts';
@@ -54,7 +54,7 @@ test('HostRepository.insert() then get() round-trips every column with its type'
   const read = hosts.get('a');
   const { inventoryHash, ...rest } = read!;
   assert.equal(rest, written);
-  assert.is(inventoryHash, createHash('sha256').update(JSON.stringify(written.inventory)).digest('hex'));
+  assert.is(inventoryHash, contractsInventoryHash(written.inventory!));
 });
 
 test('HostRepository.get() says undefined for an unknown id', () => {
