@@ -46,20 +46,17 @@ export class Store {
 
   /**
    * The connection, for a service's repository (its typed queries). Writes go
-   * through transaction() so each is synced before it is acknowledged.
+   * through transaction() so each is synced (and counted) before it is acknowledged.
    */
   get database(): Db {
     return this.#db;
   }
 
-  /** Counts a committed write made through a repository, for metrics. */
-  countWrite(): void {
-    this.#writes += 1;
-  }
-
-  /** Runs fn in one IMMEDIATE transaction; nested calls become savepoints. */
+  /** Runs fn in one IMMEDIATE transaction; nested calls become savepoints. A committed outermost one counts as a write. */
   transaction<T>(fn: () => T): T {
-    return this.#db.transaction(fn).immediate();
+    const result = this.#db.transaction(fn).immediate();
+    if (!this.#db.inTransaction) this.#writes += 1;
+    return result;
   }
 
   /** `PRAGMA integrity_check` rows; ['ok'] when healthy. */

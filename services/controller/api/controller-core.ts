@@ -80,9 +80,7 @@ export function createControllerCore(options: ControllerCoreOptions): Controller
     sessions,
     refusalThrottle,
     write<T>(fn: () => T): T {
-      const result = store.transaction(fn);
-      store.countWrite();
-      return result;
+      return store.transaction(fn);
     },
   };
 }

@@ -67,5 +67,4 @@ export function recordThrottled(options: { readonly store: Store; readonly audit
   options.store.transaction(() => {
     options.audit.record({ ...entry, detail: { ...entry.detail, ...(suppressed > 0 ? { suppressedSincePrevious: suppressed } : {}) } });
   });
-  options.store.countWrite();
 }

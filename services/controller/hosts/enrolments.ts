@@ -82,7 +82,6 @@ export class Enrolments {
         return { again: false as const, ...this.#apply({ request, hostId, decision, token, existing, issued, ca, now, source: options.source, skewMs: check.skewMs }) };
       });
       if (outcome.again) continue;
-      o.store.countWrite();
       this.#purgeReplays(o.now());
       if (outcome.refusal !== undefined) throw outcome.refusal;
       if (outcome.admitted !== undefined) o.onAdmitted(outcome.admitted.host, outcome.admitted.reason);

@@ -102,7 +102,6 @@ export class HostAdmin {
       audit.record({ ...actor, action: 'hosts.label', target: hostId, outcome: 'ok', detail: { changes } });
       return hosts.get(hostId)!;
     });
-    store.countWrite();
     return result;
   }
 
@@ -124,7 +123,6 @@ export class HostAdmin {
       audit.record({ ...actor, action: 'join-tokens.create', target: created.id, outcome: 'ok', detail: { maxUses: created.maxUses, expiresAt: created.expiresAt, description: created.description } });
       return created;
     });
-    store.countWrite();
     return { token, code: minted.code };
   }
 
@@ -140,7 +138,6 @@ export class HostAdmin {
       if (tokens.revoke(tokenId, now().toISOString())) audit.record({ ...actor, action: 'join-tokens.revoke', target: tokenId, outcome: 'ok' });
       return tokens.get(tokenId)!;
     });
-    store.countWrite();
     return token;
   }
 
@@ -155,10 +152,7 @@ export class HostAdmin {
       audit.record({ ...actor, action: `hosts.${rule.action}`, target: hostId, outcome: 'ok', detail: { from: before.state, name: before.name } });
       return { host: hosts.get(hostId)!, changed: true };
     });
-    if (changed) {
-      store.countWrite();
-      this.#o.onHostEvent(event, host, actor);
-    }
+    if (changed) this.#o.onHostEvent(event, host, actor);
     return host;
   }
 }

@@ -56,7 +56,6 @@ export function hostBusMethods(options: HostBusMethodsOptions): Record<string, M
   const update = (host: HostRecord, patch: HostPatch, at: string): void => {
     if (Object.keys(patch).length === 0) return;
     store.transaction(() => hosts.update(host.id, patch, { at }));
-    store.countWrite();
   };
 
   return {

@@ -130,7 +130,6 @@ export class HostLiveness {
     store.transaction(() => {
       for (const [hostId, entry] of batch) hosts.recordHeartbeat(hostId, entry.unsaved!.at, entry.unsaved!.health);
     });
-    store.countWrite();
     for (const [, entry] of batch) entry.unsaved = undefined;
     return batch.length;
   }
@@ -152,7 +151,6 @@ export class HostLiveness {
         if (hosts.update(t.hostId, { state: t.to }, { at: t.at, onlyIf: [t.from] })) applied.push(t);
       }
     });
-    store.countWrite();
     for (const t of transitions) {
       const entry = this.#entries.get(t.hostId);
       if (entry === undefined) continue;

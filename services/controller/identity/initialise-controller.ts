@@ -37,6 +37,5 @@ export async function initialiseController(ctx: InitContext, options: Initialise
     users.bind(user.id, { scope: '*', role: 'cloud-admin' }, ctx.now);
     audit.record({ actor: 'system', actorKind: 'system', action: 'users.create', target: name, source: 'init', outcome: 'ok', detail: { role: 'cloud-admin', scope: '*' } });
   });
-  ctx.store.countWrite();
   return [`controller   created cloud admin ${name}; log in with \`alliance login --user ${name}\``];
 }

@@ -290,9 +290,7 @@ export class Sessions {
   }
 
   #write<T>(fn: () => T): T {
-    const result = this.#d.store.transaction(fn);
-    this.#d.store.countWrite();
-    return result;
+    return this.#d.store.transaction(fn);
   }
 }
 
