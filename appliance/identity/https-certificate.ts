@@ -67,7 +67,8 @@ export function readCertificateFacts(certPath: string): CertificateFacts {
   }
 }
 
-export function sha256Hex(data: Uint8Array): string {
+/** SHA-256 as lower-case hex; a string is hashed as its UTF-8 bytes. */
+export function sha256Hex(data: string | Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
 

@@ -1,5 +1,5 @@
 export { identityErrors } from './errors.ts';
-export { makeSelfSignedCertificate, readCertificateFacts } from './https-certificate.ts';
+export { makeSelfSignedCertificate, readCertificateFacts, sha256Hex } from './https-certificate.ts';
 export type { CertificateFacts, MakeCertificateOptions } from './https-certificate.ts';
 export { base32, createNodeIdentity, loadNodeIdentity, nodeIdOf, shortNodeId, signWith, verifySignature } from './node-identity.ts';
 export type { NodeIdentity } from './node-identity.ts';

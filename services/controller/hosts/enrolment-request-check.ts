@@ -1,6 +1,6 @@
-import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { enrolmentPayload, type EnrolmentRequest } from '../../../appliance/contracts/index.ts';
-import { isSpkiPem, nodeIdOf, verifySignature } from '../../../appliance/identity/index.ts';
+import { isSpkiPem, nodeIdOf, sha256Hex, verifySignature } from '../../../appliance/identity/index.ts';
 
 /** What the request proves by itself, before the store is asked anything. */
 export type EnrolmentRequestCheck =
@@ -59,7 +59,7 @@ export function checkEnrolmentRequest(request: EnrolmentRequest, now: Date): Enr
     signatureValid,
     skewMs: Math.abs(now.getTime() - timestampMs),
     timestampMs,
-    signatureHash: createHash('sha256').update(signature).digest('hex'),
+    signatureHash: sha256Hex(signature),
   };
 }
 

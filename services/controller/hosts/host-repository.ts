@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import type { Database, Statement } from 'better-sqlite3';
 import { inventoryHash, type Host, type HostHealth, type HostState, type Inventory } from '../../../appliance/contracts/index.ts';
+import { sha256Hex } from '../../../appliance/identity/index.ts';
 
 /** A hosts row as the controller keeps it: the API's Host plus what never leaves (key, credential hash, certificate). */
 export interface HostRecord {
@@ -152,7 +152,7 @@ export class HostRepository {
 
 /** SHA-256 (hex) of a bus credential: what credential_hash stores and byCredentialHash() looks up. */
 export function hashCredential(credential: string): string {
-  return createHash('sha256').update(credential).digest('hex');
+  return sha256Hex(credential);
 }
 
 /** The API view of a record: nothing secret, nothing internal. */

@@ -1,5 +1,5 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { base32 } from '../../../appliance/identity/index.ts';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { base32, sha256Hex } from '../../../appliance/identity/index.ts';
 
 // Bearer tokens are opaque: alc_<id>_<secret>. The id (16 base32 characters)
 // finds the row by primary key; the secret (32 random bytes, base64url) is
@@ -31,7 +31,7 @@ export function parseToken(token: string): { id: string; secret: string } | unde
 }
 
 export function hashSecret(secret: string): string {
-  return createHash('sha256').update(secret).digest('hex');
+  return sha256Hex(secret);
 }
 
 /** Whether a presented secret matches a stored hash, in constant time. */
