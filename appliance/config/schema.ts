@@ -109,9 +109,13 @@ export const ConfigSchema = Type.Object(
         range_end: Type.String({ pattern: IPV4_OR_EMPTY, description: 'last address handed out (dhcp mode)' }),
         netmask: Type.String({ pattern: IPV4_OR_EMPTY, description: 'netmask of the provisioning network, e.g. 255.255.255.0' }),
         lease_s: Type.Integer({ minimum: 120, maximum: 31_536_000, description: 'DHCP lease time in seconds (dhcp mode)' }),
-        unknown_hosts: Type.Union([Type.Literal('discover'), Type.Literal('ignore')], {
-          description: 'a MAC with no host record: boot it into enrolment (discover) or do not answer it (ignore)',
+        unknown_hosts: Type.Union([Type.Literal('discover'), Type.Literal('admit'), Type.Literal('ignore')], {
+          description:
+            'a MAC with no host: boot it into enrolment to wait for approval (discover), boot it with a single-use join code so it is admitted at once (admit: for a closed provisioning network only), or do not answer it (ignore)',
         }),
+        http_port: Type.Integer({ minimum: 1, maximum: 65_535, description: 'plain-HTTP port on boot.server_address for iPXE scripts and the host image (firmware cannot do our TLS)' }),
+        image_dir: Type.String({ description: 'directory of the host image: <arch>/vmlinuz and <arch>/initrd.img (built by `make -C image host`)' }),
+        tftp_root: Type.String({ description: "directory TFTP serves the first stage from: Debian's ipxe package puts undionly.kpxe and snponly.efi in /usr/lib/ipxe" }),
       },
       { additionalProperties: false },
     ),
@@ -153,7 +157,7 @@ export function defaultConfig(hostname: string): Config {
       max_pending_hosts: 1000,
     },
     agent: { controller: '', join_code_file: '', fingerprint: '', cmdline_file: '/proc/cmdline' },
-    boot: { enabled: false, interface: '', mode: 'dhcp', server_address: '', range_start: '', range_end: '', netmask: '255.255.255.0', lease_s: 3600, unknown_hosts: 'discover' },
+    boot: { enabled: false, interface: '', mode: 'dhcp', server_address: '', range_start: '', range_end: '', netmask: '255.255.255.0', lease_s: 3600, unknown_hosts: 'discover', http_port: 8081, image_dir: '/usr/lib/alliance/host-image', tftp_root: '/usr/lib/ipxe' },
     supervisor: { stop_timeout_ms: 10_000, restart_limit: 5, restart_window_ms: 60_000 },
   };
 }

@@ -1,3 +1,5 @@
+export { apiService } from './api-service.ts';
+export type { ApiServiceOptions } from './api-service.ts';
 export { controlRoutes } from './control-routes.ts';
 export { createJournal, EventSchema, EventsQuery, NewEventBody } from './journal.ts';
 export type { Journal, NewEventInput } from './journal.ts';

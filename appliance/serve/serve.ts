@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { hostname, networkInterfaces } from 'node:os';
 import type { Config } from '../config/index.ts';
-import type { EventPublisher } from '../bus/index.ts';
+import { BusClient, type EventPublisher } from '../bus/index.ts';
 import { dataDirLayout, lockDataDir } from '../data-dir/index.ts';
 import { describeError } from '../errors/index.ts';
 import { loadNodeIdentity, readCertificateFacts } from '../identity/index.ts';
@@ -61,6 +61,12 @@ export async function serve(options: ServeOptions): Promise<RunningAppliance> {
     const announce = (topic: string, body: unknown): void => {
       publisher?.publish(topic, body).catch((err: unknown) => log.debug({ err: describeError(err), topic }, 'event not published'));
     };
+    // One client for every service's calls on the local bus, connected on first use (nng redials while the bus starts).
+    let localBus: Promise<BusClient> | undefined;
+    const call = async <R>(method: string, params: unknown, callOptions?: { readonly timeoutMs?: number }): Promise<R> => {
+      localBus ??= BusClient.connect(`ipc://${layout.busSocket}`, { timeoutMs: 5000 });
+      return (await localBus).call<R>(method, params, callOptions);
+    };
     const journal = createJournal(store, { now: () => new Date(), onRecorded: (event) => announce(`journal.${event.kind}`, event) });
 
     // The closures below run only once the supervisor exists (at scrape, request or state-change time).
@@ -104,6 +110,7 @@ export async function serve(options: ServeOptions): Promise<RunningAppliance> {
       log: log.child({ svc: source }),
       metrics,
       note: (kind, severity, message, data) => note(kind, severity, message, data, source),
+      call,
       announce,
       visible: discovery.visible,
       now: () => new Date(),
@@ -170,6 +177,7 @@ export async function serve(options: ServeOptions): Promise<RunningAppliance> {
         if (stopped) return;
         stopped = true;
         await supervisor.stop();
+        if (localBus !== undefined) (await localBus.catch(() => undefined))?.close();
         note('appliance.stopped', 'info', `alliance stopped: ${reason}`, { reason });
         store.close();
         lock.release();

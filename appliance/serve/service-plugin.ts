@@ -21,6 +21,11 @@ export interface PluginContext {
   readonly metrics: Registry;
   /** Records an event in the appliance journal (on disk when it returns) and announces it on the bus. */
   readonly note: (kind: string, severity: Severity, message: string, data: Record<string, unknown>) => void;
+  /**
+   * Calls a method on the appliance's own bus (another service's, say), through
+   * the local ipc socket like any other caller: services never call each other's code.
+   */
+  readonly call: <R = unknown>(method: string, params: unknown, options?: { readonly timeoutMs?: number }) => Promise<R>;
   /** Publishes on the local event bus, best effort. */
   readonly announce: (topic: string, body: unknown) => void;
   readonly visible: () => VisibleNodes;

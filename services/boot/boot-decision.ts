@@ -23,8 +23,13 @@ export type BootOverride = 'local-disk' | 'host-image';
 export interface BootFacts {
   /** The host that owns the MAC, if any. */
   readonly host?: { readonly id: string; readonly state: HostState; readonly bootOverride?: BootOverride | undefined } | undefined;
-  /** What a MAC no host owns gets: boot into enrolment (appears as pending), or nothing. */
-  readonly unknownMacPolicy: 'discover' | 'ignore';
+  /**
+   * boot.unknown_hosts. discover: a MAC no host owns boots into enrolment and
+   * waits for approval; admit: every machine booting the image gets a
+   * single-use join code, so it is admitted at once; ignore: unknown MACs get
+   * nothing.
+   */
+  readonly unknownMacPolicy: 'discover' | 'admit' | 'ignore';
 }
 
 /** The firmware that runs iPXE; decides how to leave iPXE and which kernel to send. */
@@ -33,10 +38,13 @@ export type Firmware = 'x86_64-bios' | 'x86_64-efi' | 'arm64-efi';
 export type DenyReason = 'bad-request' | 'unsupported-firmware' | 'unknown-mac' | 'retired' | 'rejected';
 
 export type BootDecision =
-  /** Boot the host image with a fresh, bounded join credential on the kernel command line. */
-  | { readonly kind: 'enrol'; readonly mac: string; readonly firmware: Firmware; readonly hostId?: string }
-  /** Boot the host image; the host is admitted, so no join credential. */
-  | { readonly kind: 'host-image'; readonly mac: string; readonly firmware: Firmware; readonly hostId: string }
+  /** Boot the host image to enrol a machine no admitted host owns; `admit`: with a fresh single-use join code on the kernel command line. */
+  | { readonly kind: 'enrol'; readonly mac: string; readonly firmware: Firmware; readonly admit: boolean; readonly hostId?: string }
+  /**
+   * Boot the host image on an admitted host's machine. The image is stateless,
+   * so its agent enrols again with a new key: `admit` gives it a join code.
+   */
+  | { readonly kind: 'host-image'; readonly mac: string; readonly firmware: Firmware; readonly admit: boolean; readonly hostId: string }
   /** Leave iPXE so the firmware boots the next device (the local disk). */
   | { readonly kind: 'local-disk'; readonly mac: string; readonly firmware: Firmware; readonly hostId?: string }
   /** Say why and leave iPXE. */
@@ -53,7 +61,8 @@ export function firmwareOf(arch: string, platform: string): Firmware | undefined
 }
 
 /**
- * The answer for one request. Known host by state:
+ * The answer for one request. Known host by state (under the admit policy,
+ * every image boot carries a join code):
  * pending → enrol; active, suspect, offline → host-image; retired, rejected → deny.
  * An override of `local-disk` wins over every state (the operator's way to boot a
  * retired or rejected machine's own disk); `host-image` turns a deny into nothing
@@ -66,18 +75,19 @@ export function decideBoot(request: BootRequest, facts: BootFacts): BootDecision
   const firmware = firmwareOf(request.arch ?? '', request.platform ?? '');
   if (firmware === undefined) return { kind: 'deny', reason: 'unsupported-firmware', mac };
   const host = facts.host;
+  const admit = facts.unknownMacPolicy === 'admit';
   if (host === undefined) {
-    return facts.unknownMacPolicy === 'discover' ? { kind: 'enrol', mac, firmware } : { kind: 'deny', reason: 'unknown-mac', mac, firmware };
+    return facts.unknownMacPolicy === 'ignore' ? { kind: 'deny', reason: 'unknown-mac', mac, firmware } : { kind: 'enrol', mac, firmware, admit };
   }
   const hostId = host.id;
   if (host.bootOverride === 'local-disk') return { kind: 'local-disk', mac, firmware, hostId };
   switch (host.state) {
     case 'pending':
-      return { kind: 'enrol', mac, firmware, hostId };
+      return { kind: 'enrol', mac, firmware, admit, hostId };
     case 'active':
     case 'suspect':
     case 'offline':
-      return { kind: 'host-image', mac, firmware, hostId };
+      return { kind: 'host-image', mac, firmware, admit, hostId };
     case 'retired':
     case 'rejected':
       return { kind: 'deny', reason: host.state, mac, firmware };

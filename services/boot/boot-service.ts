@@ -1,10 +1,19 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { createApiServer } from '../../appliance/api/index.ts';
 import type { Config } from '../../appliance/config/index.ts';
+import type { HostState } from '../../appliance/contracts/index.ts';
 import type { DataDirLayout } from '../../appliance/data-dir/index.ts';
+import { describeError } from '../../appliance/errors/index.ts';
+import { readCertificateFacts } from '../../appliance/identity/index.ts';
+import type { PluginContext } from '../../appliance/serve/index.ts';
 import type { ServiceDefinition } from '../../appliance/supervisor/index.ts';
+import type { BootDecision } from './boot-decision.ts';
+import { bootHttpRoutes } from './boot-http-routes.ts';
 import { DEBIAN_BOOT_FILES } from './dnsmasq-config.ts';
 import { DnsmasqProcess, type DnsmasqProcessOptions } from './dnsmasq-process.ts';
+import { hostRecordsOf, type KnownMac } from './host-records.ts';
+import { IPXE_CHAIN_PATH } from './ipxe-script.ts';
 
 export interface BootServiceOptions {
   readonly config: Config;
@@ -13,9 +22,15 @@ export interface BootServiceOptions {
   readonly nodeId: string;
   /** The `alliance` executable dnsmasq's hook runs (the built executable: process.execPath). */
   readonly executable: string;
+  /** The appliance's bus and journal: the controller is asked about hosts over the bus, never imported. */
+  readonly plugin: Pick<PluginContext, 'call' | 'note'>;
+  /** How often dnsmasq's host records are brought up to date with the controller's hosts. */
+  readonly hostSyncMs?: number;
 }
 
 const DNSMASQ_PATHS = ['/usr/sbin/dnsmasq', '/usr/bin/dnsmasq', '/sbin/dnsmasq'];
+const HOST_SYNC_MS = 10_000;
+const BOOT_BODY_LIMIT = 1024;
 
 /**
  * dnsmasq's part of DnsmasqProcessOptions from the boot settings. Its run
@@ -23,33 +38,68 @@ const DNSMASQ_PATHS = ['/usr/sbin/dnsmasq', '/usr/bin/dnsmasq', '/sbin/dnsmasq']
  * and must still read the hosts directory and the TFTP root, and the data
  * directory is 0700. Pure.
  */
-export function dnsmasqOptions(options: BootServiceOptions): Omit<DnsmasqProcessOptions, 'onLog' | 'onState'> {
-  const { boot, http } = options.config;
+export function dnsmasqOptions(options: Omit<BootServiceOptions, 'plugin'>): Omit<DnsmasqProcessOptions, 'onLog' | 'onState'> {
+  const { boot } = options.config;
   const mode =
     boot.mode === 'dhcp'
       ? { kind: 'dhcp' as const, rangeStart: boot.range_start, rangeEnd: boot.range_end, netmask: boot.netmask, leaseSeconds: boot.lease_s }
       : { kind: 'proxy' as const, subnet: boot.range_start, netmask: boot.netmask };
   return {
     runDir: join('/run/alliance-boot', options.nodeId.slice(0, 16).toLowerCase()),
-    spec: { interface: boot.interface, serverAddress: boot.server_address, mode, httpPort: http.port, ipxePath: '/boot/ipxe', bootFiles: DEBIAN_BOOT_FILES, unknownMacs: boot.unknown_hosts },
+    spec: {
+      interface: boot.interface,
+      serverAddress: boot.server_address,
+      mode,
+      httpPort: boot.http_port,
+      ipxePath: IPXE_CHAIN_PATH,
+      tftpRoot: boot.tftp_root,
+      bootFiles: DEBIAN_BOOT_FILES,
+      // Under admit, unknown machines are answered like under discover; the iPXE endpoint tells them apart.
+      unknownMacs: boot.unknown_hosts === 'ignore' ? 'ignore' : 'discover',
+    },
     hook: { executable: options.executable, args: ['boot', 'lease-hook', `--data-dir=${options.layout.root}`, '--'] },
   };
 }
 
-/** dnsmasq on boot.interface, supervised; off unless boot.enabled, as root, with dnsmasq installed. */
+/**
+ * The boot service, off unless boot.enabled, as root, with dnsmasq installed:
+ * the iPXE endpoint on boot.server_address:boot.http_port, dnsmasq on
+ * boot.interface (supervised), and dnsmasq's host records kept in step with
+ * the controller's hosts.
+ */
 export function bootService(options: BootServiceOptions): ServiceDefinition {
+  const { config, plugin } = options;
+  const { boot } = config;
   return {
     name: 'boot',
     after: ['bus'],
     preflight() {
-      if (!options.config.boot.enabled) return 'boot.enabled is false';
+      if (!boot.enabled) return 'boot.enabled is false';
       if (process.getuid?.() !== 0) return 'dnsmasq needs root (DHCP port 67, raw sockets)';
       const binary = DNSMASQ_PATHS.find((p) => existsSync(p));
       if (binary === undefined) return 'dnsmasq is not installed (Debian package dnsmasq-base)';
       return undefined;
     },
-    start(ctx) {
+    async start(ctx) {
       const binary = DNSMASQ_PATHS.find((p) => existsSync(p))!;
+      const certPath = config.http.tls_cert || options.layout.tlsCert;
+      const http = createApiServer({ log: ctx.log, bodyLimit: BOOT_BODY_LIMIT });
+      await http.register(
+        bootHttpRoutes({
+          applianceUrl: `http://${boot.server_address}:${boot.http_port}`,
+          controller: `${boot.server_address}:${config.http.port}`,
+          fingerprint: () => readCertificateFacts(certPath).fingerprint,
+          policy: boot.unknown_hosts,
+          imageDir: boot.image_dir,
+          hostByMac: async (mac) => (await plugin.call<{ host: { id: string; state: HostState } | null }>('controller.host-by-mac', { mac })).host ?? undefined,
+          joinCode: async (mac, address) => (await plugin.call<{ code: string }>('controller.boot-join-code', { mac, address })).code,
+          log: ctx.log,
+          onDecision: (decision, address) => noteDecision(plugin.note, decision, address),
+        }),
+      );
+      await http.listen({ host: boot.server_address, port: boot.http_port });
+      http.server.on('error', (err) => ctx.fail(err));
+
       const dnsmasq = new DnsmasqProcess({
         ...dnsmasqOptions(options),
         binary,
@@ -59,8 +109,49 @@ export function bootService(options: BootServiceOptions): ServiceDefinition {
           if (status.state === 'failed') ctx.fail(new Error(`dnsmasq keeps dying (${status.lastExit ?? 'unknown'}); restarts exhausted`));
         },
       });
+      const syncHosts = async (): Promise<void> => {
+        try {
+          const { macs } = await plugin.call<{ macs: KnownMac[] }>('controller.known-macs', {});
+          dnsmasq.setHosts(hostRecordsOf(macs));
+        } catch (err) {
+          // No controller (yet): the records on disk stay as they were.
+          ctx.log.warn({ err: describeError(err) }, 'could not bring the DHCP host records up to date with the controller');
+        }
+      };
+      await syncHosts();
       dnsmasq.start();
-      return Promise.resolve({ stop: () => dnsmasq.stop() });
+      let syncing = Promise.resolve();
+      const timer = setInterval(() => {
+        syncing = syncHosts();
+      }, options.hostSyncMs ?? HOST_SYNC_MS);
+      timer.unref();
+      return {
+        async stop() {
+          clearInterval(timer);
+          await syncing;
+          await Promise.all([dnsmasq.stop(), http.close()]);
+        },
+      };
     },
   };
+}
+
+function noteDecision(note: PluginContext['note'], decision: BootDecision, address: string): void {
+  const data = { ...decision, address };
+  switch (decision.kind) {
+    case 'enrol':
+      note('boot.enrol', 'info', `Machine ${decision.mac} at ${address} network-boots into enrolment${decision.admit ? ' with a single-use join code' : ', to wait for approval'}`, data);
+      return;
+    case 'host-image':
+      note('boot.host-image', 'info', `Host ${decision.hostId} (${decision.mac}) network-boots the host image`, data);
+      return;
+    case 'local-disk':
+      note('boot.local-disk', 'info', `Machine ${decision.mac} is sent to its local disk`, data);
+      return;
+    case 'deny':
+      // Garbage requests are only logged: anyone on the provisioning network could fill the journal with them.
+      if (decision.reason === 'bad-request') return;
+      note('boot.denied', 'warning', `Machine ${decision.mac ?? '(no MAC)'} at ${address} was refused a network boot: ${decision.reason}`, data);
+      return;
+  }
 }

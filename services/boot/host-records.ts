@@ -77,3 +77,19 @@ export function planHostsDir(current: ReadonlyMap<string, string>, desired: read
   const foreign = [...current.keys()].filter((f) => !FILE_NAME.test(f)).sort();
   return { writes, deletes, foreign, reload: changed || deletes.length > 0 };
 }
+
+/** A MAC some host's inventory lists, and that host's state (the controller's controller.known-macs). */
+export interface KnownMac {
+  readonly mac: string;
+  readonly state: string;
+}
+
+/**
+ * dnsmasq's records for the MACs the controller knows: answered, except the
+ * machines of retired and rejected hosts, which get no address at all. Under
+ * boot.unknown_hosts = ignore these records are what lets a known machine in.
+ * Pure.
+ */
+export function hostRecordsOf(known: readonly KnownMac[]): HostRecord[] {
+  return known.map(({ mac, state }) => ({ mac, allow: state !== 'retired' && state !== 'rejected' }));
+}

@@ -15,9 +15,12 @@ export interface IpxeUrls {
 }
 
 export interface IpxeScriptOptions extends IpxeUrls {
-  /** Command line of the host image; required for `enrol` (with a join code) and `host-image`. */
+  /** Command line of the host image; required for `enrol` and `host-image`, with a join code exactly when the decision admits. */
   readonly kernel?: KernelParams;
 }
+
+/** The path of the first stage, the one script dnsmasq names to iPXE. */
+export const IPXE_CHAIN_PATH = '/boot/ipxe';
 
 /** The path of the per-host script that the first stage chains to. */
 export const HOST_SCRIPT_PATH = '/boot/host';
@@ -64,8 +67,9 @@ export function renderIpxeScript(decision: BootDecision, options: IpxeScriptOpti
     case 'enrol':
     case 'host-image': {
       if (options.kernel === undefined) throw bootErrors.PARAM_INVALID({ name: 'kernel', value: 'missing' });
-      if (decision.kind === 'enrol' && options.kernel.joinCode === undefined) throw bootErrors.PARAM_INVALID({ name: 'alliance.join', value: 'missing' });
-      if (decision.kind === 'host-image' && options.kernel.joinCode !== undefined) throw bootErrors.PARAM_INVALID({ name: 'alliance.join', value: '<hidden>' });
+      // A join code goes exactly where the policy admits: never on a line it did not decide to.
+      if (decision.admit && options.kernel.joinCode === undefined) throw bootErrors.PARAM_INVALID({ name: 'alliance.join', value: 'missing' });
+      if (!decision.admit && options.kernel.joinCode !== undefined) throw bootErrors.PARAM_INVALID({ name: 'alliance.join', value: '<hidden>' });
       const cmdline = renderKernelCmdline(options.kernel);
       const dir = `${base}/boot/image/${imageArch(decision.firmware)}`;
       lines.push(

@@ -15,7 +15,7 @@ export const bootModule: ServiceModule = {
   plugin: (ctx) => ({
     name: 'boot',
     busMethods: bootBusMethods({ store: ctx.store, now: ctx.now }),
-    service: bootService({ config: ctx.config, layout: ctx.layout, nodeId: ctx.identity.nodeId, executable: process.execPath }),
+    service: bootService({ config: ctx.config, layout: ctx.layout, nodeId: ctx.identity.nodeId, executable: process.execPath, plugin: ctx }),
   }),
   run: (ctx) => {
     const [sub = ''] = ctx.args;

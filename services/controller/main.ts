@@ -27,7 +27,7 @@ export const controllerModule: ServiceModule = {
     const hosts = hostsFeature(ctx);
     const features: ApiFeature[] = [hosts];
 
-    return { name: 'controller', publicRoutes: controllerApi(core, { features }), service: hosts.service };
+    return { name: 'controller', publicRoutes: controllerApi(core, { features }), service: hosts.service, busMethods: hosts.localBusMethods };
   },
 
   initialise: (ctx) => initialiseController(ctx, { passwordCost: defaultConfig('alliance').controller.password_cost }),

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { ENROLMENT_CLOCK_SKEW_MS, type Host, type HostState } from '../../../appliance/contracts/index.ts';
 import { ensureClusterCa, shortNodeId, type ClusterCa } from '../../../appliance/identity/index.ts';
 import type { PluginContext } from '../../../appliance/serve/index.ts';
+import type { Method } from '../../../appliance/bus/index.ts';
 import type { ServiceDefinition } from '../../../appliance/supervisor/index.ts';
 import { AuditLog } from '../audit/audit-log.ts';
 import { AuditThrottle } from './audit-throttle.ts';
@@ -14,6 +15,7 @@ import { HostLiveness, type LivenessTransition } from './host-liveness.ts';
 import { HostRepository, toHost, type HostRecord } from './host-repository.ts';
 import { hostRoutes } from './host-routes.ts';
 import { JoinTokenRepository } from './join-token-repository.ts';
+import { provisioningBusMethods } from './provisioning-bus-methods.ts';
 import type { LivenessThresholds } from './liveness-step.ts';
 
 /** What the hosts feature uses of the appliance; a PluginContext is one. */
@@ -34,6 +36,8 @@ export interface HostsFeature {
   readonly routes: (app: FastifyInstance) => Promise<void>;
   /** The agent-facing bus on controller.listen, with the liveness ticker: a supervised service. */
   readonly service: ServiceDefinition;
+  /** Methods on the appliance's local bus for the boot service (host by MAC, boot join codes). */
+  readonly localBusMethods: Record<string, Method>;
 }
 
 /**
@@ -134,6 +138,7 @@ export function hostsFeature(ctx: HostsContext, options: HostsFeatureOptions = {
 
   return {
     routes: hostRoutes({ admin, enrolments, view, list: (state: HostState | undefined) => hosts.list({ state }), now }),
+    localBusMethods: provisioningBusMethods({ db, admin }),
     service: controllerBusService({
       listen: config.controller.listen,
       certPath: layout.controllerCert,

@@ -9,13 +9,15 @@ const REQ: BootRequest = { mac: 'AA:BB:CC:DD:EE:01', arch: 'x86_64', platform: '
 const FW = 'x86_64-efi' as const;
 const ID = 'h1';
 
-// The answers for the known host ID with MAC on FW.
-const enrol: BootDecision = { kind: 'enrol', mac: MAC, firmware: FW, hostId: ID };
-const image: BootDecision = { kind: 'host-image', mac: MAC, firmware: FW, hostId: ID };
+// The answers for the known host ID with MAC on FW; under admit, image boots carry a join code.
+const enrolOf = (admit: boolean): BootDecision => ({ kind: 'enrol', mac: MAC, firmware: FW, admit, hostId: ID });
+const imageOf = (admit: boolean): BootDecision => ({ kind: 'host-image', mac: MAC, firmware: FW, admit, hostId: ID });
+const enrol = enrolOf(false);
+const image = imageOf(false);
 const disk: BootDecision = { kind: 'local-disk', mac: MAC, firmware: FW, hostId: ID };
 const deny = (reason: 'retired' | 'rejected'): BootDecision => ({ kind: 'deny', reason, mac: MAC, firmware: FW });
 
-// Every state × override; the policy for unknown MACs must not change a known host's answer.
+// Every state × override; the policy for unknown MACs changes a known host's answer only by the join code.
 const expected: Record<HostState, Record<'none' | BootOverride, BootDecision>> = {
   pending: { 'none': enrol, 'local-disk': disk, 'host-image': enrol },
   active: { 'none': image, 'local-disk': disk, 'host-image': image },
@@ -31,26 +33,29 @@ test('decideBoot() table covers every host state', () => {
 
 for (const state of HOST_STATES) {
   for (const override of ['none', 'local-disk', 'host-image'] as const) {
-    for (const policy of ['discover', 'ignore'] as const) {
+    for (const policy of ['discover', 'admit', 'ignore'] as const) {
       test(`decideBoot() answers a ${state} host with override ${override} under policy ${policy}`, () => {
         const host = { id: ID, state, ...(override === 'none' ? {} : { bootOverride: override }) };
-        assert.equal(decideBoot(REQ, { host, unknownMacPolicy: policy }), expected[state][override]);
+        const want = expected[state][override];
+        const admitted = policy === 'admit' && (want.kind === 'enrol' || want.kind === 'host-image') ? { ...want, admit: true } : want;
+        assert.equal(decideBoot(REQ, { host, unknownMacPolicy: policy }), admitted);
       });
     }
   }
 }
 
-const unknown: Record<string, [BootRequest, 'discover' | 'ignore', BootDecision]> = {
-  'an unknown MAC under discover enrols': [REQ, 'discover', { kind: 'enrol', mac: MAC, firmware: FW }],
+const unknown: Record<string, [BootRequest, 'discover' | 'admit' | 'ignore', BootDecision]> = {
+  'an unknown MAC under discover enrols to wait for approval': [REQ, 'discover', { kind: 'enrol', mac: MAC, firmware: FW, admit: false }],
+  'an unknown MAC under admit enrols with a join code': [REQ, 'admit', { kind: 'enrol', mac: MAC, firmware: FW, admit: true }],
   'an unknown MAC under ignore is denied': [REQ, 'ignore', { kind: 'deny', reason: 'unknown-mac', mac: MAC, firmware: FW }],
-  'a hyphenated MAC is normalised': [{ ...REQ, mac: 'aa-bb-cc-dd-ee-01' }, 'discover', { kind: 'enrol', mac: MAC, firmware: FW }],
+  'a hyphenated MAC is normalised': [{ ...REQ, mac: 'aa-bb-cc-dd-ee-01' }, 'discover', { kind: 'enrol', mac: MAC, firmware: FW, admit: false }],
   'a missing MAC is a bad request': [{ ...REQ, mac: undefined }, 'discover', { kind: 'deny', reason: 'bad-request' }],
   'an unexpanded ${net0/mac} is a bad request': [{ ...REQ, mac: '${net0/mac}' }, 'discover', { kind: 'deny', reason: 'bad-request' }],
   'a MAC with a command appended is a bad request': [{ ...REQ, mac: `${MAC} || shell` }, 'discover', { kind: 'deny', reason: 'bad-request' }],
   'a MAC with mixed separators is a bad request': [{ ...REQ, mac: 'aa:bb-cc:dd:ee:01' }, 'discover', { kind: 'deny', reason: 'bad-request' }],
-  'x86_64 BIOS': [{ ...REQ, platform: 'pcbios' }, 'discover', { kind: 'enrol', mac: MAC, firmware: 'x86_64-bios' }],
-  'i386 iPXE under BIOS boots the x86_64 image': [{ ...REQ, arch: 'i386', platform: 'pcbios' }, 'discover', { kind: 'enrol', mac: MAC, firmware: 'x86_64-bios' }],
-  'arm64 UEFI': [{ ...REQ, arch: 'arm64' }, 'discover', { kind: 'enrol', mac: MAC, firmware: 'arm64-efi' }],
+  'x86_64 BIOS': [{ ...REQ, platform: 'pcbios' }, 'discover', { kind: 'enrol', mac: MAC, firmware: 'x86_64-bios', admit: false }],
+  'i386 iPXE under BIOS boots the x86_64 image': [{ ...REQ, arch: 'i386', platform: 'pcbios' }, 'discover', { kind: 'enrol', mac: MAC, firmware: 'x86_64-bios', admit: false }],
+  'arm64 UEFI': [{ ...REQ, arch: 'arm64' }, 'discover', { kind: 'enrol', mac: MAC, firmware: 'arm64-efi', admit: false }],
   'arm64 without UEFI is unsupported': [{ ...REQ, arch: 'arm64', platform: 'pcbios' }, 'discover', { kind: 'deny', reason: 'unsupported-firmware', mac: MAC }],
   'riscv64 is unsupported': [{ ...REQ, arch: 'riscv64' }, 'discover', { kind: 'deny', reason: 'unsupported-firmware', mac: MAC }],
   'a missing platform is unsupported': [{ ...REQ, platform: undefined }, 'ignore', { kind: 'deny', reason: 'unsupported-firmware', mac: MAC }],

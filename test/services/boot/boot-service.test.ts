@@ -15,6 +15,8 @@ test('dnsmasqOptions() maps the boot settings of dhcp mode to a spec, a run dire
   assert.is(options.spec.interface, 'prov0');
   assert.is(options.spec.serverAddress, '10.20.0.1');
   assert.is(options.spec.unknownMacs, 'discover');
+  assert.is(options.spec.httpPort, 8081);
+  assert.is(options.spec.tftpRoot, '/usr/lib/ipxe');
   assert.equal(options.hook, { executable: '/usr/bin/alliance', args: ['boot', 'lease-hook', '--data-dir=/var/lib/alliance', '--'] });
 });
 
@@ -23,8 +25,14 @@ test('dnsmasqOptions() takes range_start as the proxied subnet in proxy mode', (
   assert.equal(options.spec.mode, { kind: 'proxy', subnet: '10.20.0.0', netmask: '255.255.255.0' });
 });
 
+test('dnsmasqOptions() answers unknown MACs under admit as under discover, and not under ignore', () => {
+  const answered = (policy: Config['boot']['unknown_hosts']) => dnsmasqOptions({ config: withBoot({ unknown_hosts: policy }), layout, nodeId: 'N', executable: '/usr/bin/alliance' }).spec.unknownMacs;
+  assert.equal([answered('discover'), answered('admit'), answered('ignore')], ['discover', 'discover', 'ignore']);
+});
+
 test('bootService() stays off while boot.enabled is false', () => {
-  const service = bootService({ config: base, layout, nodeId: 'N', executable: '/usr/bin/alliance' });
+  const refuse = () => Promise.reject(new Error('not called'));
+  const service = bootService({ config: base, layout, nodeId: 'N', executable: '/usr/bin/alliance', plugin: { call: refuse, note: () => undefined } });
   assert.is(service.preflight?.(), 'boot.enabled is false');
 });
 

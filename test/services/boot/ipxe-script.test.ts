@@ -11,7 +11,7 @@ const imageOptions: IpxeScriptOptions = { appliance: BASE, kernel: { controller:
 
 const scripts: Record<string, [BootDecision, IpxeScriptOptions, string]> = {
   'enrol on x86_64 UEFI': [
-    { kind: 'enrol', mac: MAC, firmware: 'x86_64-efi' },
+    { kind: 'enrol', mac: MAC, firmware: 'x86_64-efi', admit: true },
     enrolOptions,
     `#!ipxe
 echo Alliance: enrolling aa:bb:cc:dd:ee:01
@@ -24,7 +24,7 @@ exit 1
 `,
   ],
   'host image on arm64 UEFI': [
-    { kind: 'host-image', mac: MAC, firmware: 'arm64-efi', hostId: 'h1' },
+    { kind: 'host-image', mac: MAC, firmware: 'arm64-efi', admit: false, hostId: 'h1' },
     imageOptions,
     `#!ipxe
 echo Alliance: booting host aa:bb:cc:dd:ee:01
@@ -87,8 +87,8 @@ test('renderIpxeScript() never leaves an iPXE expansion or an unknown command in
   const firmwares = ['x86_64-bios', 'x86_64-efi', 'arm64-efi'] as const;
   const reasons = ['bad-request', 'unsupported-firmware', 'unknown-mac', 'retired', 'rejected'] as const;
   const decisions: [BootDecision, IpxeScriptOptions][] = firmwares.flatMap((firmware) => [
-    [{ kind: 'enrol', mac: MAC, firmware }, enrolOptions] as [BootDecision, IpxeScriptOptions],
-    [{ kind: 'host-image', mac: MAC, firmware, hostId: 'h' }, imageOptions] as [BootDecision, IpxeScriptOptions],
+    [{ kind: 'enrol', mac: MAC, firmware, admit: true }, enrolOptions] as [BootDecision, IpxeScriptOptions],
+    [{ kind: 'host-image', mac: MAC, firmware, admit: false, hostId: 'h' }, imageOptions] as [BootDecision, IpxeScriptOptions],
     [{ kind: 'local-disk', mac: MAC, firmware }, { appliance: BASE }] as [BootDecision, IpxeScriptOptions],
     ...reasons.map((reason) => [{ kind: 'deny', reason, mac: MAC, firmware }, { appliance: BASE }] as [BootDecision, IpxeScriptOptions]),
   ]);
@@ -119,11 +119,12 @@ const refused: Record<string, [BootDecision, IpxeScriptOptions, string]> = {
   'an appliance URL with a space': [{ kind: 'deny', reason: 'retired' }, { appliance: 'http://a || shell' }, 'appliance URL'],
   'an https appliance URL (iPXE may lack TLS)': [{ kind: 'deny', reason: 'retired' }, { appliance: 'https://a' }, 'appliance URL'],
   'a port beyond 65535': [{ kind: 'deny', reason: 'retired' }, { appliance: 'http://a:65536' }, 'appliance URL'],
-  'enrol without a kernel command line': [{ kind: 'enrol', mac: MAC, firmware: 'x86_64-efi' }, { appliance: BASE }, 'kernel'],
-  'enrol without a join code': [{ kind: 'enrol', mac: MAC, firmware: 'x86_64-efi' }, imageOptions, 'alliance.join'],
-  'a host image with a join code': [{ kind: 'host-image', mac: MAC, firmware: 'x86_64-efi', hostId: 'h' }, enrolOptions, 'alliance.join'],
+  'enrol without a kernel command line': [{ kind: 'enrol', mac: MAC, firmware: 'x86_64-efi', admit: true }, { appliance: BASE }, 'kernel'],
+  'an admitting enrol without a join code': [{ kind: 'enrol', mac: MAC, firmware: 'x86_64-efi', admit: true }, imageOptions, 'alliance.join'],
+  'an enrol to wait for approval with a join code': [{ kind: 'enrol', mac: MAC, firmware: 'x86_64-efi', admit: false }, enrolOptions, 'alliance.join'],
+  'a host image with a join code it did not admit': [{ kind: 'host-image', mac: MAC, firmware: 'x86_64-efi', admit: false, hostId: 'h' }, enrolOptions, 'alliance.join'],
   'a controller carrying a command': [
-    { kind: 'enrol', mac: MAC, firmware: 'x86_64-efi' },
+    { kind: 'enrol', mac: MAC, firmware: 'x86_64-efi', admit: true },
     { appliance: BASE, kernel: { controller: 'a:1 || shell', joinCode: JOIN } },
     'alliance.controller',
   ],

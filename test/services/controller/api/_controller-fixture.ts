@@ -76,6 +76,7 @@ export async function controllerFixture(options: FixtureOptions = {}): Promise<F
       log,
       metrics: new Registry(),
       note: (kind, severity, message, data) => void store.events.record({ source: 'controller', kind, severity, message, data }, now()),
+      call: () => Promise.reject(new Error('the controller fixture has no bus')),
       announce: () => undefined,
       visible: () => ({ instance: null, nodes: [] }),
       now,
