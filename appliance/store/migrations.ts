@@ -174,6 +174,28 @@ export const MIGRATIONS: readonly Migration[] = [
     // Hosts enrolled before this have '' and are asked for their inventory once.
     sql: `ALTER TABLE hosts ADD COLUMN inventory_hash TEXT NOT NULL DEFAULT '';`,
   },
+  {
+    version: 5,
+    name: 'boot: BMC settings per host, for fencing',
+    // The password is only ever stored sealed (AES-GCM under <data-dir>/secrets/bmc.key, the host id as context).
+    sql: `
+      CREATE TABLE boot_bmcs (
+        host_id         TEXT PRIMARY KEY,
+        driver          TEXT NOT NULL CHECK (driver IN ('ipmi', 'redfish')),
+        address         TEXT NOT NULL,  -- ipmi: host name or IP; redfish: https base URL
+        port            INTEGER CHECK (port IS NULL OR port BETWEEN 1 AND 65535),
+        username        TEXT NOT NULL,
+        sealed_password TEXT NOT NULL,
+        cipher_suite    INTEGER CHECK (cipher_suite IS NULL OR cipher_suite BETWEEN 0 AND 17),
+        system_id       TEXT,           -- redfish: the member of /redfish/v1/Systems
+        tls_fingerprint TEXT,           -- redfish: SHA-256 of the BMC certificate, when pinned
+        tls_ca_pem      TEXT,           -- redfish: the CA that issued the BMC certificate
+        updated_at      TEXT NOT NULL,
+        CHECK (driver = 'ipmi' OR system_id IS NOT NULL),
+        CHECK (driver = 'ipmi' OR tls_fingerprint IS NOT NULL OR tls_ca_pem IS NOT NULL)
+      ) STRICT;
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -33,6 +33,21 @@ export const bootErrors = defineErrors('BOOT', {
     exit: 1,
     message: 'Cannot open a sealed secret: {reason}; it was sealed with another key or altered, so set the BMC password again',
   },
+  BMC_SETTINGS_INVALID: {
+    status: 400,
+    exit: 2,
+    message: 'Cannot store the BMC settings of host {host}: {field} {problem}; fix it and call boot.bmc.set again',
+  },
+  BMC_NOT_SET: {
+    status: 404,
+    exit: 1,
+    message: 'Cannot {action} host {host}: no BMC is set for it; set one with boot.bmc.set first',
+  },
+  POWER_BUSY: {
+    status: 409,
+    exit: 1,
+    message: 'Cannot {action} host {host}: another power action on it was still running when the deadline passed; try again once it has finished',
+  },
   DNSMASQ_SPEC_INVALID: {
     status: 400,
     exit: 2,

@@ -3,7 +3,10 @@ import { bootErrors } from '../errors.ts';
 // The argument vector of `ipmitool -I lanplus` for one chassis power command.
 // The password never appears here: `-E` makes ipmitool read IPMI_PASSWORD from
 // its environment (see ipmi-driver.ts). Values are checked, not quoted: none
-// may look like an option.
+// may look like an option. `-v` is there for its stderr: without it ipmitool
+// 1.8.19 says only "Unable to establish IPMI v2 / RMCP+ session" for a wrong
+// password too; with it, the RAKP line names refused credentials (measured
+// against ipmi_sim). Its stdout, which is parsed, stays the same.
 
 export interface IpmiTarget {
   /** BMC address: IPv4, IPv6 or a host name. */
@@ -30,7 +33,7 @@ const USER = /^[A-Za-z0-9_.@][A-Za-z0-9_.@-]{0,15}$/;
 export function buildIpmitoolArgv(target: IpmiTarget, command: IpmiPowerCommand, options: IpmitoolArgvOptions = {}): string[] {
   if (!HOST.test(target.host) || target.host.startsWith('-') || !/[0-9A-Za-z]/.test(target.host)) throw bootErrors.PARAM_INVALID({ name: 'BMC address', value: shown(target.host) });
   if (!USER.test(target.user)) throw bootErrors.PARAM_INVALID({ name: 'BMC user', value: shown(target.user) });
-  const argv = ['-I', 'lanplus', '-H', target.host];
+  const argv = ['-v', '-I', 'lanplus', '-H', target.host];
   if (target.port !== undefined) {
     if (!Number.isInteger(target.port) || target.port < 1 || target.port > 65535) throw bootErrors.PARAM_INVALID({ name: 'BMC port', value: String(target.port) });
     argv.push('-p', String(target.port));

@@ -18,9 +18,12 @@ export interface IpmitoolRun {
 const AUTH = [/RAKP \d+ HMAC is invalid/i, /RAKP \d+ message indicates an error/i, /unauthorized name/i, /invalid user name/i, /privilege level/i, /invalid (?:session )?password/i, /authentication type .* not supported/i];
 const UNREACHABLE = [/Address lookup for .* failed/i, /Get Auth Capabilities error/i, /Get Channel Authentication Capabilities/i, /Unable to establish IPMI v2 \/ RMCP\+ session/i, /No response from remote controller/i, /Unable to establish LAN session/i];
 
+// What -v adds on every run, whatever happened: never the reason for a failure.
+const NOISE = [/^Loading IANA PEN Registry/i, /^Running Get VSO Capabilities/i, /^Invalid completion code received: Invalid command$/i, /^Discovered IPMB address/i];
+
 export function parseIpmitoolOutput(command: IpmiPowerCommand, run: IpmitoolRun): DriverOutcome {
   if (run.timedOut === true) return { ok: false, failure: { kind: 'timeout', message: `ipmitool chassis power ${command} ran out of time` } };
-  const lines = `${run.stderr}\n${run.stdout}`.split('\n').map((l) => clean(l)).filter((l) => l !== '');
+  const lines = `${run.stderr}\n${run.stdout}`.split('\n').map((l) => clean(l)).filter((l) => l !== '' && !NOISE.some((p) => p.test(l)));
   if (run.exitCode === 0) {
     if (command === 'status') {
       const m = /^Chassis Power is (on|off)$/i.exec(clean(run.stdout));

@@ -3,9 +3,9 @@ import * as assert from 'uvu/assert';
 import { buildIpmitoolArgv, type IpmiPowerCommand, type IpmitoolArgvOptions, type IpmiTarget } from '../../../../services/boot/fence/build-ipmitool-argv.ts';
 
 const cases: Record<string, [IpmiTarget, IpmiPowerCommand, IpmitoolArgvOptions, string]> = {
-  'status with defaults': [{ host: '10.0.0.9', user: 'admin' }, 'status', {}, '-I lanplus -H 10.0.0.9 -U admin -E -N 2 -R 2 chassis power status'],
-  'off with a port and cipher suite': [{ host: 'bmc1.lan', port: 9001, user: 'fence', cipherSuite: 3 }, 'off', { timeoutS: 1, retries: 0 }, '-I lanplus -H bmc1.lan -p 9001 -U fence -E -C 3 -N 1 -R 0 chassis power off'],
-  'on at an IPv6 BMC': [{ host: 'fd00::9', user: 'ADMIN' }, 'on', {}, '-I lanplus -H fd00::9 -U ADMIN -E -N 2 -R 2 chassis power on'],
+  'status with defaults': [{ host: '10.0.0.9', user: 'admin' }, 'status', {}, '-v -I lanplus -H 10.0.0.9 -U admin -E -N 2 -R 2 chassis power status'],
+  'off with a port and cipher suite': [{ host: 'bmc1.lan', port: 9001, user: 'fence', cipherSuite: 3 }, 'off', { timeoutS: 1, retries: 0 }, '-v -I lanplus -H bmc1.lan -p 9001 -U fence -E -C 3 -N 1 -R 0 chassis power off'],
+  'on at an IPv6 BMC': [{ host: 'fd00::9', user: 'ADMIN' }, 'on', {}, '-v -I lanplus -H fd00::9 -U ADMIN -E -N 2 -R 2 chassis power on'],
 };
 for (const [name, [target, command, options, expected]] of Object.entries(cases)) {
   test(`buildIpmitoolArgv() builds ${name}`, () => {

@@ -19,7 +19,7 @@ test('ipmiDriver() passes the password only in IPMI_PASSWORD and reads the state
   const r = recording({ exitCode: 0, stdout: 'Chassis Power is off\n', stderr: '' });
   const driver = ipmiDriver({ host: '10.0.0.9', user: 'admin' }, { password: new SecretValue(PASSWORD), run: r.run });
   assert.equal(await driver.call('read-state', { signal: new AbortController().signal }), { ok: true, power: 'off' });
-  assert.equal(r.calls, [{ argv: ['-I', 'lanplus', '-H', '10.0.0.9', '-U', 'admin', '-E', '-N', '2', '-R', '2', 'chassis', 'power', 'status'], env: { IPMI_PASSWORD: PASSWORD } }]);
+  assert.equal(r.calls, [{ argv: ['-v', '-I', 'lanplus', '-H', '10.0.0.9', '-U', 'admin', '-E', '-N', '2', '-R', '2', 'chassis', 'power', 'status'], env: { IPMI_PASSWORD: PASSWORD } }]);
   assert.is(driver.target, 'ipmi://10.0.0.9');
 });
 

@@ -6,6 +6,7 @@ import { type DriverOutcome } from '../../../../services/boot/fence/power-driver
 
 // Outputs as ipmitool 1.8.19 prints them (Debian 12), against ipmi_sim and real BMCs.
 const SESSION = 'Error: Unable to establish IPMI v2 / RMCP+ session\n';
+const VERBOSE = 'Loading IANA PEN Registry...\n';
 const cases: Record<string, [IpmiPowerCommand, IpmitoolRun, DriverOutcome]> = {
   'status on': ['status', { exitCode: 0, stdout: 'Chassis Power is on\n', stderr: '' }, { ok: true, power: 'on' }],
   'status off': ['status', { exitCode: 0, stdout: 'Chassis Power is off\n', stderr: '' }, { ok: true, power: 'off' }],
@@ -25,6 +26,15 @@ const cases: Record<string, [IpmiPowerCommand, IpmitoolRun, DriverOutcome]> = {
   'a status the BMC cannot give': ['status', { exitCode: 1, stdout: '', stderr: 'Unable to get Chassis Power Status\n' }, { ok: false, failure: { kind: 'failed', message: 'Unable to get Chassis Power Status' } }],
   'a run killed for time': ['off', { exitCode: null, stdout: '', stderr: '', timedOut: true }, { ok: false, failure: { kind: 'timeout', message: 'ipmitool chassis power off ran out of time' } }],
   'a silent failure': ['on', { exitCode: 1, stdout: '', stderr: '' }, { ok: false, failure: { kind: 'failed', message: 'ipmitool exited with 1 and said nothing' } }],
+  // With -v (as the driver runs it), captured from ipmi_sim (OpenIPMI 2.0.33).
+  'a verbose status on': ['status', { exitCode: 0, stdout: 'Chassis Power is on\n', stderr: `${VERBOSE}Running Get VSO Capabilities my_addr 0x20, transit 0, target 0x20\nInvalid completion code received: Invalid command\nDiscovered IPMB address 0x0\n` }, { ok: true, power: 'on' }],
+  'a verbose wrong password': ['status', { exitCode: 1, stdout: '', stderr: `${VERBOSE}> RAKP 2 HMAC is invalid\n${SESSION}` }, { ok: false, failure: { kind: 'auth', message: '> RAKP 2 HMAC is invalid' } }],
+  'a verbose BMC that does not answer': [
+    'status',
+    { exitCode: 1, stdout: '', stderr: `${VERBOSE}Get Auth Capabilities error\nError issuing Get Channel Authentication Capabilities request\n${SESSION}` },
+    { ok: false, failure: { kind: 'unreachable', message: 'Get Auth Capabilities error' } },
+  ],
+  'a verbose refused power command': ['on', { exitCode: 1, stdout: '', stderr: `${VERBOSE}Set Chassis Power Control to Up/On failed: Invalid data field in request\n` }, { ok: false, failure: { kind: 'failed', message: 'Set Chassis Power Control to Up/On failed: Invalid data field in request' } }],
   'control characters in the output': ['status', { exitCode: 1, stdout: '', stderr: 'weird\x1b[31m failure\x07\n' }, { ok: false, failure: { kind: 'failed', message: 'weird[31m failure' } }],
 };
 for (const [name, [command, run, outcome]] of Object.entries(cases)) {
