@@ -1,6 +1,6 @@
 // Drives the real dist/alliance executable for integration tests.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -15,8 +15,17 @@ export function binaryPath(): string {
   return path;
 }
 
+const madeDirs: string[] = [];
+// Every test file is its own process: what it made goes when it ends, whatever its tests cleaned up.
+process.once('exit', () => {
+  for (const dir of madeDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh directory under the system's temporary one, removed when the test process exits. */
 export function tempDir(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `alliance-${prefix}-`));
+  const dir = mkdtempSync(join(tmpdir(), `alliance-${prefix}-`));
+  madeDirs.push(dir);
+  return dir;
 }
 
 /** A minimal environment: what an operator's shell would pass, nothing of the test runner's. */
