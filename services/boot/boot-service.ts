@@ -4,8 +4,9 @@ import { createApiServer } from '../../appliance/api/index.ts';
 import type { Config } from '../../appliance/config/index.ts';
 import type { HostState } from '../../appliance/contracts/index.ts';
 import type { DataDirLayout } from '../../appliance/data-dir/index.ts';
-import { describeError } from '../../appliance/errors/index.ts';
+import { describeError, isAllianceError } from '../../appliance/errors/index.ts';
 import { readCertificateFacts } from '../../appliance/identity/index.ts';
+import type { Logger } from '../../appliance/log/index.ts';
 import type { PluginContext } from '../../appliance/serve/index.ts';
 import type { ServiceDefinition } from '../../appliance/supervisor/index.ts';
 import type { BootDecision } from './boot-decision.ts';
@@ -14,6 +15,7 @@ import { DEBIAN_BOOT_FILES } from './dnsmasq-config.ts';
 import { DnsmasqProcess, type DnsmasqProcessOptions } from './dnsmasq-process.ts';
 import { hostRecordsOf, type KnownMac } from './host-records.ts';
 import { IPXE_CHAIN_PATH } from './ipxe-script.ts';
+import { leaseSpoolDir, readLeaseSpool, removeSpooled, type SpooledCall } from './lease-spool.ts';
 
 export interface BootServiceOptions {
   readonly config: Config;
@@ -118,11 +120,20 @@ export function bootService(options: BootServiceOptions): ServiceDefinition {
           ctx.log.warn({ err: describeError(err) }, 'could not bring the DHCP host records up to date with the controller');
         }
       };
+      const spool = leaseSpoolDir(options.layout.root);
+      const replay = async (): Promise<void> => {
+        const replayed = await replayLeaseSpool(spool, (call) => plugin.call('boot.lease', call), ctx.log);
+        if (replayed > 0) ctx.log.info({ replayed }, 'applied lease changes the hook kept while the appliance was down');
+      };
+      const orphans = await dnsmasq.sweepOrphans();
+      if (orphans.length > 0) ctx.log.warn({ pids: orphans }, 'killed dnsmasq left running by an appliance that did not stop it');
+      // Before dnsmasq starts: its init call must find every lease it (or an orphan) ever acknowledged.
+      await replay();
       await syncHosts();
       dnsmasq.start();
       let syncing = Promise.resolve();
       const timer = setInterval(() => {
-        syncing = syncHosts();
+        syncing = Promise.all([syncHosts(), replay()]).then(() => undefined);
       }, options.hostSyncMs ?? HOST_SYNC_MS);
       timer.unref();
       return {
@@ -134,6 +145,35 @@ export function bootService(options: BootServiceOptions): ServiceDefinition {
       };
     },
   };
+}
+
+/**
+ * Hands each spooled hook call to boot.lease, oldest first, and removes it
+ * once stored or refused (a refused call would be refused forever). Stops at
+ * the first call the appliance could not take, keeping it and the rest.
+ */
+export async function replayLeaseSpool(dir: string, apply: (call: SpooledCall) => Promise<unknown>, log: Logger): Promise<number> {
+  let replayed = 0;
+  for (const entry of readLeaseSpool(dir)) {
+    if ('problem' in entry) {
+      log.error({ file: entry.file, problem: entry.problem }, 'dropped a spooled lease hook call that cannot be read');
+      removeSpooled(entry.file);
+      continue;
+    }
+    try {
+      await apply(entry.call);
+      replayed += 1;
+    } catch (err) {
+      const refused = isAllianceError(err) && (err.code.startsWith('APL_BOOT_') || err.code === 'APL_BUS_INVALID_PARAMS');
+      if (!refused) {
+        log.warn({ err: describeError(err), file: entry.file }, 'could not replay a spooled lease hook call; it is kept for the next try');
+        return replayed;
+      }
+      log.error({ err: describeError(err), file: entry.file }, 'dropped a spooled lease hook call the appliance refuses');
+    }
+    removeSpooled(entry.file);
+  }
+  return replayed;
 }
 
 function noteDecision(note: PluginContext['note'], decision: BootDecision, address: string): void {

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decideRestart, type RestartPolicy } from '../../appliance/supervisor/index.ts';
 import { renderDnsmasqConfig, renderLeaseHookWrapper, type DnsmasqSpec, type LeaseHookWrapperSpec } from './dnsmasq-config.ts';
@@ -105,6 +105,30 @@ export class DnsmasqProcess {
     if (this.#writeHosts(records)) this.reload();
   }
 
+  /**
+   * Kills dnsmasq processes left running on this configuration by an
+   * appliance that was killed without stopping them: they hold the DHCP and
+   * TFTP ports, so the new one could not start, and answer with hooks nobody
+   * takes. Found by their command line; returns their pids.
+   */
+  async sweepOrphans(timeoutMs = 3_000): Promise<number[]> {
+    const marker = `--conf-file=${this.#confFile}`;
+    const own = this.#child?.pid;
+    const orphans = listProcesses()
+      .filter((p) => p.pid !== own && p.args.includes(marker))
+      .map((p) => p.pid);
+    for (const pid of orphans) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }
+    const deadline = Date.now() + timeoutMs;
+    while (orphans.some((pid) => existsSync(`/proc/${pid}`)) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    return orphans;
+  }
+
   /** SIGHUP: dnsmasq rereads the hosts directory. */
   reload(): void {
     if (this.#state === 'running') this.#child?.kill('SIGHUP');
@@ -190,4 +214,18 @@ export class DnsmasqProcess {
     this.#state = state;
     this.#options.onState?.(this.status());
   }
+}
+
+/** Every process with its arguments, from /proc; ones that vanish while read are left out. */
+function listProcesses(): { pid: number; args: string[] }[] {
+  const found: { pid: number; args: string[] }[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      found.push({ pid: Number(entry), args: readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0') });
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return found;
 }

@@ -10,6 +10,7 @@ import { cleanEnv, runCli, startServe, tempDir, type ServingAppliance } from '..
 import { createTestNetwork, type TestNetwork } from '../../_support/netns.ts';
 
 const CLIENT_MAC = '52:54:00:00:20:01';
+const LATE_MAC = '52:54:00:00:20:02';
 
 let net: TestNetwork;
 let dir: string;
@@ -68,13 +69,17 @@ test.after(async () => {
   if (nodeId !== undefined) rmSync(`/run/alliance-boot/${nodeId.slice(0, 16).toLowerCase()}`, { recursive: true, force: true });
 });
 
+function serveArgs(): string[] {
+  const settings = ['controller.enabled=false', 'discovery.enabled=false', 'http.port=18443', 'boot.enabled=true', 'boot.interface=eth0', `boot.server_address=${net.hosts[0]!.v4}`, 'boot.range_start=10.81.0.100', 'boot.range_end=10.81.0.150', 'boot.lease_s=600'];
+  return ['--data-dir', dir, ...settings.flatMap((s) => ['--set', s])];
+}
+
 test('bootService() leases through the appliance store and keeps the lease across a dnsmasq kill -9', async () => {
   const server = net.hosts[0]!;
   const init = runCli(['init', '--data-dir', dir, '--json'], { netns: server.ns, env: cleanEnv() });
   assert.is(init.code, 0, init.stderr);
   nodeId = (JSON.parse(init.stdout) as { nodeId: string }).nodeId;
-  const settings = ['controller.enabled=false', 'discovery.enabled=false', 'http.port=18443', 'boot.enabled=true', 'boot.interface=eth0', `boot.server_address=${server.v4}`, 'boot.range_start=10.81.0.100', 'boot.range_end=10.81.0.150', 'boot.lease_s=600'];
-  appliance = await startServe(['--data-dir', dir, ...settings.flatMap((s) => ['--set', s])], { netns: server.ns, readyWithinMs: 30_000 });
+  appliance = await startServe(serveArgs(), { netns: server.ns, readyWithinMs: 30_000 });
   const firstPid = await until('dnsmasq to run', () => dnsmasqPids()[0]);
 
   const first = udhcpc(net.hosts[1]!.ns);
@@ -90,6 +95,33 @@ test('bootService() leases through the appliance store and keeps the lease acros
   const renewed = await until('the renewal in the store', () => leases().find((l) => l.mac === CLIENT_MAC && l.updatedAt !== stored.updatedAt));
   assert.is(renewed.ip, first);
   assert.is(leases().length, 1);
+});
+
+test('a lease dnsmasq gives while the appliance is dead is kept, and the dnsmasq it left behind is swept at restart', async () => {
+  const server = net.hosts[0]!;
+  const orphan = dnsmasqPids().at(-1)!;
+  appliance!.child.kill('SIGKILL');
+  await appliance!.exited;
+  appliance = undefined;
+  // The orphan still answers; its hook finds no appliance and keeps the lease on disk.
+  net.run(net.hosts[1]!.ns, ['ip', 'link', 'set', 'eth0', 'address', LATE_MAC]);
+  const late = udhcpc(net.hosts[1]!.ns);
+  assert.ok(late !== null, 'the orphaned dnsmasq gave no lease');
+
+  appliance = await startServe(serveArgs(), { netns: server.ns, readyWithinMs: 30_000 });
+  await until('the orphan to be swept', () => appliance!.logs.find((l) => l.msg === 'killed dnsmasq left running by an appliance that did not stop it'));
+  let orphanGone = false;
+  try {
+    process.kill(orphan, 0);
+  } catch {
+    orphanGone = true;
+  }
+  assert.ok(orphanGone, `dnsmasq ${orphan} still runs`);
+  const kept = await until('the lease given while the appliance was dead', () => leases().find((l) => l.mac === LATE_MAC));
+  assert.is(kept.ip, late);
+  await until('the new dnsmasq to run', () => dnsmasqPids().find((pid) => pid !== orphan));
+  // The new dnsmasq was told the lease at init: the client keeps its address.
+  assert.is(udhcpc(net.hosts[1]!.ns), late);
 });
 
 test.run();
