@@ -42,6 +42,24 @@ export function formatHostList(hosts: readonly Host[], now: Date): string {
   );
 }
 
+/** A machine that network-booted, as GET /api/v1/machines answers it. */
+export interface MachineView {
+  readonly mac: string;
+  readonly address: string;
+  readonly hostname: string | null;
+  readonly seenAt: string;
+  readonly host: { readonly id: string; readonly name: string; readonly state: string } | null;
+}
+
+/** `alliance hosts machines`: what asked the boot service for an address, and which host it is. */
+export function formatMachineList(machines: readonly MachineView[], now: Date): string {
+  return formatTable(
+    ['mac', 'address', 'hostname', 'host', 'state', 'last seen'],
+    machines.map((m) => [m.mac, m.address, m.hostname ?? '-', m.host === null ? '-' : `${shortNodeId(m.host.id)} ${m.host.name}`, m.host?.state ?? 'not enrolled', formatAgo(m.seenAt, now)]),
+    { empty: 'no machine has asked the boot service for an address' },
+  );
+}
+
 /** One host with its inventory, for `alliance hosts show`. */
 export function formatHost(host: Host, now: Date): string {
   const fields: [string, string][] = [

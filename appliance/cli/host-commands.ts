@@ -1,7 +1,7 @@
 import { HOST_STATES, type Host } from '../contracts/index.ts';
 import { shortNodeId } from '../identity/index.ts';
 import { cliErrors } from './errors.ts';
-import { formatHost, formatHostList, formatJoinTokenCreated, formatJoinTokenList, hostStateText, type JoinTokenView } from './format-hosts.ts';
+import { formatHost, formatHostList, formatJoinTokenCreated, formatJoinTokenList, formatMachineList, hostStateText, type JoinTokenView, type MachineView } from './format-hosts.ts';
 import type { CommandLine } from './parse-command-line.ts';
 
 /** What the host commands need of an API client (ApiClient is one). */
@@ -21,7 +21,7 @@ export const MIN_HOST_PREFIX = 6;
 const FULL_ID = /^[a-z2-7]{52}$/;
 
 /**
- * `alliance hosts list [--state S] | show ID | approve ID | reject ID | retire ID`
+ * `alliance hosts list [--state S] | show ID | machines | approve ID | reject ID | retire ID`
  * and `alliance join-tokens create [--uses N] [--ttl SECONDS] [--description T] | list | revoke ID`.
  * A host id may be a unique prefix of at least 6 characters. Returns the exit code.
  * @throws AllianceError APL_CLI_USAGE, or the controller's coded error
@@ -58,8 +58,14 @@ export async function runHostCommand(cmd: CommandLine, client: HostsApi, io: Hos
         print(answer, `${shortNodeId(answer.host.id)} (${answer.host.name}): ${hostStateText(answer.host)}\n`);
         return 0;
       }
+      case 'machines': {
+        args(cmd, rest, []);
+        const answer = await client.request<{ machines: MachineView[] }>('GET', '/api/v1/machines');
+        print(answer, formatMachineList(answer.machines, now()));
+        return 0;
+      }
       default:
-        throw cliErrors.USAGE({ problem: `\`alliance hosts\` takes list, show, approve, reject or retire${sub === undefined ? '' : `, not "${sub}"`}` });
+        throw cliErrors.USAGE({ problem: `\`alliance hosts\` takes list, show, machines, approve, reject or retire${sub === undefined ? '' : `, not "${sub}"`}` });
     }
   }
 

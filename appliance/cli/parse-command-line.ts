@@ -188,7 +188,7 @@ Commands:
   logout            revoke the kept token and forget it
   projects list | create NAME | show P | delete P | members P | grant P USER ROLE | revoke P USER
   users list | create NAME | show U | delete U | password U
-  hosts list [--state S] | show ID | approve ID | reject ID | retire ID
+  hosts list [--state S] | show ID | machines | approve ID | reject ID | retire ID
   join-tokens create [--uses N] [--ttl SECONDS] [--description TEXT] | list | revoke ID
                     API commands take --url URL and --token T ($ALLIANCE_TOKEN, e.g. an API key)
   version           print version, commit, Node version and build time

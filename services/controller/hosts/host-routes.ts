@@ -18,7 +18,9 @@ import {
   JoinTokenParams,
   JoinTokensAnswer,
   LabelsPatch,
+  MachinesAnswer,
   type JoinToken,
+  type Machine,
 } from './host-schemas.ts';
 import type { JoinTokenRecord } from './join-token-repository.ts';
 import { joinTokenState } from './join-token-state.ts';
@@ -29,6 +31,8 @@ export interface HostRoutesDeps {
   /** The API view of a host, with what memory knows ahead of the store (latest heartbeat and health). */
   readonly view: (record: HostRecord) => Host;
   readonly list: (state: Host['state'] | undefined) => HostRecord[];
+  /** The boot service's leases with their owning hosts (asked over the bus). */
+  readonly machines: () => Promise<Machine[]>;
   readonly now: () => Date;
 }
 
@@ -72,6 +76,15 @@ export function hostRoutes(deps: HostRoutesDeps) {
       '/hosts',
       { config: { access: CLOUD_ADMIN }, schema: { summary: 'List hosts, optionally of one state', tags: ['hosts'], querystring: HostsQuery, response: { 200: HostsAnswer, ...Errors } } },
       async (request) => ({ hosts: deps.list(request.query.state).map(deps.view) }),
+    );
+
+    app.get(
+      '/machines',
+      {
+        config: { access: CLOUD_ADMIN },
+        schema: { summary: 'Machines that asked the boot service for an address, with the host owning each MAC (null: not enrolled)', tags: ['hosts'], response: { 200: MachinesAnswer, ...Errors } },
+      },
+      async () => ({ machines: await deps.machines() }),
     );
 
     app.get<{ Params: HostIdParams }>(

@@ -13,6 +13,18 @@ export type HostsQuery = Static<typeof HostsQuery>;
 export const HostAnswer = Type.Object({ host: HostSchema });
 export const HostsAnswer = Type.Object({ hosts: Type.Array(HostSchema) });
 
+/** A machine the boot service leased an address to, and the host that owns its MAC, if any. */
+export const MachineSchema = Type.Object({
+  mac: Type.String(),
+  address: Type.String(),
+  hostname: Type.Union([Type.String(), Type.Null()]),
+  leaseExpiresAt: Type.String(),
+  seenAt: Type.String(),
+  host: Type.Union([Type.Object({ id: Type.String(), name: Type.String(), state: HostStateSchema }), Type.Null()]),
+});
+export type Machine = Static<typeof MachineSchema>;
+export const MachinesAnswer = Type.Object({ machines: Type.Array(MachineSchema) });
+
 export const LabelsPatch = Type.Object(
   {
     // Null first: with type coercion on, a string branch tried first would turn null into "".

@@ -15,11 +15,14 @@ import { HostLiveness, type LivenessTransition } from './host-liveness.ts';
 import { HostRepository, toHost, type HostRecord } from './host-repository.ts';
 import { hostRoutes } from './host-routes.ts';
 import { JoinTokenRepository } from './join-token-repository.ts';
-import { provisioningBusMethods } from './provisioning-bus-methods.ts';
+import { HostsByMac, provisioningBusMethods } from './provisioning-bus-methods.ts';
+import { hostsErrors } from './errors.ts';
+import type { Machine } from './host-schemas.ts';
+import { machinesOf, type LeaseView } from './machines.ts';
 import type { LivenessThresholds } from './liveness-step.ts';
 
 /** What the hosts feature uses of the appliance; a PluginContext is one. */
-export type HostsContext = Pick<PluginContext, 'config' | 'layout' | 'store' | 'identity' | 'log' | 'note' | 'announce' | 'now'>;
+export type HostsContext = Pick<PluginContext, 'config' | 'layout' | 'store' | 'identity' | 'log' | 'note' | 'announce' | 'now' | 'call'>;
 
 export interface HostsFeatureOptions {
   /** Liveness thresholds in ms instead of controller.suspect_after_s / offline_after_s (tests). */
@@ -126,6 +129,17 @@ export function hostsFeature(ctx: HostsContext, options: HostsFeatureOptions = {
     return { ...host, lastHeartbeatAt: latest.lastHeartbeatAt ?? host.lastHeartbeatAt, health: latest.health ?? host.health };
   };
 
+  const byMac = new HostsByMac(db);
+  const machines = async (): Promise<Machine[]> => {
+    let leases: LeaseView[];
+    try {
+      ({ leases } = await ctx.call<{ leases: LeaseView[] }>('boot.leases', {}));
+    } catch (err) {
+      throw hostsErrors.BOOT_UNAVAILABLE({ reason: (err as Error).message }, { cause: err });
+    }
+    return machinesOf(leases, (mac) => byMac.get(mac));
+  };
+
   const methods = hostBusMethods({
     store,
     hosts,
@@ -137,7 +151,7 @@ export function hostsFeature(ctx: HostsContext, options: HostsFeatureOptions = {
   });
 
   return {
-    routes: hostRoutes({ admin, enrolments, view, list: (state: HostState | undefined) => hosts.list({ state }), now }),
+    routes: hostRoutes({ admin, enrolments, view, list: (state: HostState | undefined) => hosts.list({ state }), machines, now }),
     localBusMethods: provisioningBusMethods({ db, admin }),
     service: controllerBusService({
       listen: config.controller.listen,

@@ -136,8 +136,29 @@ test('resolveHostId() refuses a prefix that matches several hosts, naming them',
   assert.is(await resolveHostId(canned, 'abcdefb'), `abcdef${'b'.repeat(46)}`);
 });
 
+test('runHostCommand() lists the machines that network-booted, enrolled or not', async () => {
+  const machines = [
+    { mac: '52:54:00:00:00:09', address: '10.9.0.102', hostname: null, seenAt: clock.now().toISOString(), host: null },
+    { mac: '3c:ec:ef:00:00:01', address: '10.9.0.101', hostname: 'node-a', seenAt: new Date(clock.now().getTime() - 120_000).toISOString(), host: { id: `abcdef${'a'.repeat(46)}`, name: 'node-a', state: 'active' } },
+  ];
+  const asked: string[] = [];
+  const canned: HostsApi = {
+    request: async <T>(method: string, path: string) => {
+      asked.push(`${method} ${path}`);
+      return { machines } as T;
+    },
+  };
+  let out = '';
+  assert.is(await runHostCommand(parseCommandLine(['hosts', 'machines'], {}), canned, { out: (text) => (out += text), now: clock.now }), 0);
+  assert.equal(asked, ['GET /api/v1/machines']);
+  const lines = out.trimEnd().split('\n');
+  assert.is(lines.length, 3);
+  assert.match(lines[1]!, /^52:54:00:00:00:09\s+10\.9\.0\.102\s+-\s+-\s+not enrolled\s+/);
+  assert.match(lines[2]!, /^3c:ec:ef:00:00:01\s+10\.9\.0\.101\s+node-a\s+abcdefaaaaaa node-a\s+active\s+2m ago/);
+});
+
 test('runHostCommand() refuses unknown subcommands and extra arguments', async () => {
-  assert.match((await rejection(run(['hosts', 'frobnicate']))).message, /takes list, show, approve, reject or retire, not "frobnicate"/);
+  assert.match((await rejection(run(['hosts', 'frobnicate']))).message, /takes list, show, machines, approve, reject or retire, not "frobnicate"/);
   assert.match((await rejection(run(['hosts', 'list', 'extra']))).message, /takes no more arguments/);
   assert.match((await rejection(run(['join-tokens', 'show', 'x']))).message, /takes create, list or revoke/);
 });

@@ -138,6 +138,14 @@ test('a BIOS and a UEFI machine with empty disks network-boot the host image and
     assert.ok((host.inventory?.memory.totalBytes ?? 0) > 512 * 1024 * 1024, `${mac}: memory in the inventory`);
     assert.ok(host.inventory?.disks.some((d) => d.sizeBytes === 1024 ** 3), `${mac}: the empty 1 GiB disk in the inventory: ${JSON.stringify(host.inventory?.disks)}`);
   }
+  // The operator's view of the provisioning network: each machine's lease, with the host its MAC belongs to.
+  const listed = runCli(['hosts', 'machines', '--json', '--data-dir', dataDir], { netns: applianceHost.ns, env });
+  assert.is(listed.code, 0, listed.stderr);
+  const machines = (JSON.parse(listed.stdout) as { machines: { mac: string; address: string; host: { state: string } | null }[] }).machines;
+  for (const mac of [BIOS_MAC, UEFI_MAC]) {
+    const machine = machines.find((m) => m.mac === mac);
+    assert.ok(machine !== undefined && /^10\.92\.0\.1\d\d$/.test(machine.address) && machine.host?.state === 'active', `${mac} in hosts machines: ${listed.stdout}`);
+  }
   const logs = JSON.stringify(appliance?.logs ?? []);
   // The UEFI firmware's own PXE stage fetched iPXE by TFTP; the BIOS one needed no TFTP (iPXE in its ROM).
   assert.match(logs, /sent \/usr\/lib\/ipxe\/snponly\.efi to 10\.92\.0\.1\d\d/);

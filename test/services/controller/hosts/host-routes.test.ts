@@ -23,9 +23,9 @@ interface Harness {
 
 let h: Harness;
 
-async function harness(controller: Parameters<typeof testContext>[0]['controller'] = {}): Promise<Harness> {
+async function harness(controller: Parameters<typeof testContext>[0]['controller'] = {}, busCall?: Parameters<typeof testContext>[0]['call']): Promise<Harness> {
   const clock = new Clock();
-  const t = testContext({ now: clock.now, controller });
+  const t = testContext({ now: clock.now, controller, ...(busCall === undefined ? {} : { call: busCall }) });
   const feature = hostsFeature(t.ctx);
   const app = createApiServer({ log: createLogger('fatal'), bodyLimit: 64 * 1024 });
   const routes: RouteOptions[] = [];
@@ -88,6 +88,7 @@ test('every hosts route declares its access: enrolment authenticates itself, the
     'GET /api/v1/hosts {"kind":"cloud-admin"}',
     'GET /api/v1/hosts/:host {"kind":"cloud-admin"}',
     'GET /api/v1/join-tokens {"kind":"cloud-admin"}',
+    'GET /api/v1/machines {"kind":"cloud-admin"}',
     'PATCH /api/v1/hosts/:host {"kind":"cloud-admin"}',
     'POST /api/v1/enrolments {"kind":"own","how":"host key signature (+ join token proof)"}',
     'POST /api/v1/hosts/:host/approve {"kind":"cloud-admin"}',
@@ -375,6 +376,45 @@ test('GET /hosts answers hosts without keys, credentials or certificates', async
   const text = JSON.stringify((await call('GET', '/hosts')).body);
   assert.not.ok(text.includes('BEGIN'), 'no PEM leaves');
   assert.not.ok(/credential/i.test(text));
+});
+
+const LEASES = [
+  { ip: '10.9.0.101', mac: '3c:ec:ef:00:00:01', hostname: 'node-a', clientId: null, expiresAt: 1_800_000_000, interface: 'eth0', updatedAt: '2026-03-01T11:00:00.000Z' },
+  { ip: '10.9.0.102', mac: '52:54:00:00:00:09', hostname: null, clientId: null, expiresAt: 0, interface: 'eth0', updatedAt: '2026-03-01T11:30:00.000Z' },
+];
+
+test('GET /machines joins the boot service leases with the hosts owning their MACs, newest first', async () => {
+  await h.app.close();
+  h.t.store.close();
+  rmSync(h.t.dir, { recursive: true, force: true });
+  const asked: string[] = [];
+  h = await harness({}, (method) => {
+    asked.push(method);
+    return Promise.resolve({ leases: LEASES, file: '' } as never);
+  });
+  const keys = hostKeys();
+  const enrolled = await enrol(signedRequest(keys, { now: h.clock.now() }));
+  assert.is(enrolled.status, 200, JSON.stringify(enrolled.body));
+  const { status, body } = await call<{ machines: { mac: string; address: string; leaseExpiresAt: string; host: { state: string } | null }[] }>('GET', '/machines');
+  assert.is(status, 200);
+  assert.equal(asked, ['boot.leases']);
+  assert.equal(
+    body.machines.map((m) => [m.mac, m.address, m.leaseExpiresAt, m.host?.state ?? null]),
+    [
+      ['52:54:00:00:00:09', '10.9.0.102', 'never', null],
+      ['3c:ec:ef:00:00:01', '10.9.0.101', '2027-01-15T08:00:00.000Z', 'pending'],
+    ],
+  );
+});
+
+test('GET /machines is a 503 that says to check the boot service when it does not answer', async () => {
+  await h.app.close();
+  h.t.store.close();
+  rmSync(h.t.dir, { recursive: true, force: true });
+  h = await harness({}, () => Promise.reject(new Error('Bus call boot.leases timed out')));
+  const { status, body } = await call('GET', '/machines');
+  assert.is(status, 503);
+  assert.is(body.error?.code, 'APL_HOSTS_BOOT_UNAVAILABLE');
 });
 
 test.run();

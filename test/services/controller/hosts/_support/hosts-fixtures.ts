@@ -43,7 +43,7 @@ export interface TestContext {
 }
 
 /** A real SQLite store in a temporary data directory, and what the appliance would lend. */
-export function testContext(options: { now: () => Date; controller?: Partial<Config['controller']> }): TestContext {
+export function testContext(options: { now: () => Date; controller?: Partial<Config['controller']>; call?: HostsContext['call'] }): TestContext {
   const dir = mkdtempSync(join(tmpdir(), 'alliance-hosts-'));
   const layout = dataDirLayout(dir);
   const store = openStore(layout.storeFile, { create: true });
@@ -61,6 +61,7 @@ export function testContext(options: { now: () => Date; controller?: Partial<Con
     log: createLogger('fatal'),
     note: (kind, severity, message, data) => notes.push({ kind, severity, message, data }),
     announce: (topic, body) => announced.push({ topic, body }),
+    call: options.call ?? (() => Promise.reject(new Error('no bus in this test'))),
     now: options.now,
   };
   return { ctx, store, dir, notes, announced };
