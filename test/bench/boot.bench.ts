@@ -26,6 +26,9 @@ const RUNS = Number(process.env.BOOT_BENCH_RUNS ?? 3);
 // either side: dnsmasq's ping check before offering a new address (see the report in the output).
 const TRIES = Number(process.env.BOOT_BENCH_UDHCPC_TRIES ?? 60);
 const VMS = process.env.BENCH_VMS !== '0';
+const DHCP = process.env.BENCH_DHCP !== '0';
+/** When set, the appliance's log lines of each part are written there (for a report). */
+const LOG_DIR = process.env.BOOT_BENCH_LOG_DIR;
 const VM_TIMEOUT_MS = Number(process.env.BENCH_VMS_TIMEOUT_S ?? 900) * 1000;
 const SUBNET = '10.97.0';
 const SERVER = `${SUBNET}.1`;
@@ -61,6 +64,13 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => 
 const ip = (args: readonly string[]): void => void execFileSync('ip', [...args], { stdio: ['ignore', 'ignore', 'pipe'] });
 const ipBatch = (ns: string, lines: readonly string[]): void => void execFileSync('ip', ['-n', ns, '-batch', '-'], { input: `${lines.join('\n')}\n`, stdio: ['pipe', 'ignore', 'pipe'] });
 const inNs = (ns: string, command: readonly string[]): void => void execFileSync('ip', ['netns', 'exec', ns, ...command], { stdio: ['ignore', 'ignore', 'pipe'] });
+/** UDP datagrams the server's namespace dropped for a full receive buffer (dnsmasq not reading). */
+function udpRcvbufErrors(): number {
+  const snmp = execFileSync('ip', ['netns', 'exec', NS.server, 'cat', '/proc/net/snmp'], { encoding: 'utf8' }).split('\n').filter((l) => l.startsWith('Udp:'));
+  const [names, values] = snmp.map((l) => l.split(/\s+/));
+  const i = names?.indexOf('RcvbufErrors') ?? -1;
+  return i < 0 ? NaN : Number(values?.[i]);
+}
 const macOf = (i: number): string => `${MAC_PREFIX}:${i.toString(16).padStart(2, '0')}`;
 
 /** A bridge namespace; the server's eth0 and the clients' c0..c<N-1> are veths on its br0. */
@@ -91,7 +101,15 @@ interface RunResult {
   readonly notes: string[];
 }
 
-function runClients(): Promise<{ start: number; results: ClientResult[] }> {
+async function runClients(notes: string[]): Promise<{ start: number; results: ClientResult[] }> {
+  const dropsBefore = udpRcvbufErrors();
+  const outcome = await runClientsOnce();
+  const drops = udpRcvbufErrors() - dropsBefore;
+  if (drops > 0) notes.push(`${drops} UDP datagrams dropped at the server for a full receive buffer (UDP RcvbufErrors)`);
+  return outcome;
+}
+
+function runClientsOnce(): Promise<{ start: number; results: ClientResult[] }> {
   return new Promise((done, fail) => {
     const child = spawn('ip', ['netns', 'exec', NS.clients, process.execPath, '--import', 'tsx', CLIENTS_SCRIPT, SERVER, String(BOOT_HTTP_PORT), String(CLIENTS), MAC_PREFIX, String(TRIES)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -109,11 +127,11 @@ function runClients(): Promise<{ start: number; results: ClientResult[] }> {
 }
 
 /** Waits until `target` leases (those the clients obtained) are recorded. */
-async function waitRecorded(start: number, target: number, count: () => number, timeoutMs = 60_000): Promise<{ ms: number; n: number }> {
+async function waitRecorded(start: number, target: number, count: () => number, timeoutMs: number, pollMs: number): Promise<{ ms: number; n: number }> {
   const deadline = Date.now() + timeoutMs;
   let n = count();
   while (n < target && Date.now() < deadline) {
-    await sleep(200);
+    await sleep(pollMs);
     n = count();
   }
   return { ms: n >= target ? Date.now() - start : NaN, n };
@@ -215,15 +233,16 @@ function storedLeases(a: OurAppliance): number {
 async function runOurs(): Promise<RunResult> {
   const ours = await startOurs('discover');
   try {
-    const { start, results } = await runClients();
-    const recorded = await waitRecorded(start, leased(results), () => storedLeases(ours));
     const notes: string[] = [];
+    const { start, results } = await runClients(notes);
+    const recorded = await waitRecorded(start, leased(results), () => storedLeases(ours), 240_000, 2000);
     const problems = ours.serving.logs.filter((l) => typeof l.level === 'number' && l.level >= 40);
     for (const p of problems.slice(0, 5)) notes.push(`appliance log: ${JSON.stringify(p).slice(0, 400)}`);
     if (problems.length > 5) notes.push(`... ${problems.length} warnings/errors in the appliance log`);
     const restarts = ours.serving.logs.filter((l) => (l.dnsmasq as { state?: string } | undefined)?.state === 'running').length - 1;
     if (restarts > 0) notes.push(`dnsmasq was restarted ${restarts} time(s)`);
     if (ours.serving.child.exitCode !== null) notes.push(`the appliance exited ${ours.serving.child.exitCode}`);
+    if (LOG_DIR !== undefined) writeFileSync(join(LOG_DIR, `boot-bench-dhcp-${start}.jsonl`), ours.stamped.map((l) => `${l.at} ${JSON.stringify(l.record)}`).join('\n'));
     return summarise('ours', start, results, recorded, notes);
   } finally {
     await ours.stop();
@@ -305,10 +324,11 @@ async function runReference(noPing: boolean): Promise<RunResult> {
   const http = await startWatched([process.execPath, '-e', STATIC_SERVER], /listening/, 'the static HTTP server');
   const dnsmasq = await startWatched(['dnsmasq', `--conf-file=${join(dir, 'dnsmasq.conf')}`], /DHCP, IP range/, 'dnsmasq');
   try {
-    const { start, results } = await runClients();
+    const notes: string[] = [];
+    const { start, results } = await runClients(notes);
     const count = (): number => (existsSync(leaseFile) ? readFileSync(leaseFile, 'utf8').split('\n').filter((l) => l.includes(MAC_PREFIX)).length : 0);
-    const recorded = await waitRecorded(start, leased(results), count, 10_000);
-    return summarise(noPing ? 'dnsmasq no-ping' : 'dnsmasq', start, results, recorded, []);
+    const recorded = await waitRecorded(start, leased(results), count, 10_000, 100);
+    return summarise(noPing ? 'dnsmasq no-ping' : 'dnsmasq', start, results, recorded, notes);
   } finally {
     await dnsmasq.stop();
     await http.stop();
@@ -369,7 +389,7 @@ function dhcpTable(runs: RunResult[]): void {
     console.log(`${label.padEnd(34)}${`${fmt(o)} ms`.padStart(9)}${`${fmt(r)} ms`.padStart(17)}${ratio(o, r).padStart(16)}${`${fmt(n)} ms`.padStart(25)}`);
   }
   console.log(`* over the clients that succeeded (ok column); udhcpc -t ${TRIES} -T 1`);
-  console.log('(recorded: ours = in the appliance store via the dnsmasq hook, polled with `alliance bus call boot.leases`; reference = in dnsmasq\'s lease file)');
+  console.log('(recorded: ours = in the appliance store via the dnsmasq hook, polled every 2 s with `alliance bus call boot.leases`, for up to 240 s; reference = in dnsmasq\'s lease file)');
 }
 
 // ---- part 2: power-on to enrolled
@@ -378,9 +398,8 @@ interface VmTiming {
   mac: string;
   /** ms from qemu start to each milestone (NaN: not reached). */
   firstAck: number;
-  script: number;
-  initrd: number;
-  secondAck: number;
+  /** The first DHCPACK at least 5 s after the first: the host image's initramfs asking (kernel and initrd fetched, booted). */
+  initramfsAck: number;
   active: number;
   error?: string;
 }
@@ -413,22 +432,17 @@ async function bootVms(a: OurAppliance, macs: string[], root: string): Promise<V
         if (!active.has(mac) && hosts.some((h) => h.state === 'active' && h.inventory?.nics.some((n) => n.mac.toLowerCase() === mac))) active.set(mac, now);
       }
     }
-    const lines = a.stamped.slice(logFrom).map((s) => ({ at: s.at, text: JSON.stringify(s.record) }));
-    const ip = new Map<string, string>();
+    const lines = a.stamped.slice(logFrom).map((l) => ({ at: l.at, text: JSON.stringify(l.record) }));
+    if (LOG_DIR !== undefined) writeFileSync(join(LOG_DIR, `boot-bench-vms-${macs.length}.jsonl`), lines.map((l) => `${l.at} ${l.text}`).join('\n'));
     return macs.map((mac, i) => {
       const t0 = starts.get(mac)!;
-      const acks = lines.filter((l) => l.text.includes('DHCPACK') && l.text.includes(mac));
-      for (const l of acks) ip.set(mac, /DHCPACK\(eth0\) ([0-9.]+)/.exec(l.text)?.[1] ?? ip.get(mac) ?? '');
-      const at = (pred: (t: string) => boolean): number => (lines.find((l) => pred(l.text))?.at ?? NaN) - t0;
-      const addr = ip.get(mac);
-      const initrd = addr === undefined ? NaN : at((t) => t.includes('initrd.img') && t.includes(addr));
+      const acks = lines.filter((l) => l.text.includes('DHCPACK') && l.text.includes(mac)).map((l) => l.at);
+      const first = acks[0] ?? NaN;
       const vm = vms[i]!;
       return {
         mac,
-        firstAck: (acks[0]?.at ?? NaN) - t0,
-        script: at((t) => t.includes('network-boots') && t.includes(mac)),
-        initrd,
-        secondAck: (acks[1]?.at ?? NaN) - t0,
+        firstAck: first - t0,
+        initramfsAck: (acks.find((at) => at >= first + 5000) ?? NaN) - t0,
         active: (active.get(mac) ?? NaN) - t0,
         ...(active.has(mac) ? {} : { error: `not active; serial tail: ${vm.serial().slice(-600).replace(/\s+/g, ' ')}` }),
       };
@@ -456,14 +470,14 @@ async function vmPart(): Promise<void> {
     const four = await bootVms(ours, ['52:54:00:b7:01:11', '52:54:00:b7:01:12', '52:54:00:b7:01:13', '52:54:00:b7:01:14'], root);
     const s = (ms: number): string => (Number.isFinite(ms) ? `${(ms / 1000).toFixed(1)} s` : 'n/a');
     console.log(`\npower-on to enrolled (qemu TCG, BIOS/e1000, boot.unknown_hosts=admit), seconds from qemu start:`);
-    console.log(`${'machine'.padEnd(26)}${'1st DHCPACK'.padStart(12)}${'iPXE script'.padStart(12)}${'GET initrd'.padStart(12)}${'2nd DHCPACK'.padStart(12)}${'active'.padStart(10)}`);
+    console.log(`${'machine'.padEnd(30)}${'iPXE DHCPACK'.padStart(13)}${'initramfs DHCPACK'.padStart(18)}${'active'.padStart(10)}`);
     const rows: [string, VmTiming[]][] = [
       ['alone', one],
       ['4 at once', four],
     ];
     for (const [label, timings] of rows) {
       for (const t of timings) {
-        console.log(`${`${label} ${t.mac}`.padEnd(26)}${s(t.firstAck).padStart(12)}${s(t.script).padStart(12)}${s(t.initrd).padStart(12)}${s(t.secondAck).padStart(12)}${s(t.active).padStart(10)}`);
+        console.log(`${`${label} ${t.mac}`.padEnd(30)}${s(t.firstAck).padStart(13)}${s(t.initramfsAck).padStart(18)}${s(t.active).padStart(10)}`);
         if (t.error !== undefined) console.log(`    ! ${t.error}`);
       }
     }
@@ -481,13 +495,15 @@ const benchStart = Date.now();
 try {
   if (spawnSync('busybox', ['udhcpc', '--help']).error !== undefined) throw new Error('busybox is missing');
   buildTopology();
-  const runs: RunResult[] = [];
-  for (let i = 0; i < RUNS; i += 1) {
-    runs.push(await runOurs());
-    runs.push(await runReference(false));
-    runs.push(await runReference(true));
-  }
-  dhcpTable(runs);
+  if (DHCP) {
+    const runs: RunResult[] = [];
+    for (let i = 0; i < RUNS; i += 1) {
+      runs.push(await runOurs());
+      runs.push(await runReference(false));
+      runs.push(await runReference(true));
+    }
+    dhcpTable(runs);
+  } else console.log('\nDHCP clients: skipped (BENCH_DHCP=0)');
   if (VMS) await vmPart();
   else console.log('\npower-on to enrolled: skipped (BENCH_VMS=0)');
 } catch (err) {
