@@ -129,7 +129,13 @@ OS
 # 19 the window stays at 8 MiB, the memory the kernel (or zstd in /init)
 # needs to unpack.
 grep -q '^CONFIG_RD_ZSTD=y' "$work/kernel/boot/config-$kver" || { echo "build.sh: $kver cannot unpack a zstd initramfs" >&2; exit 1; }
-archive() { (cd "$1" && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0 --reproducible); }
+# Same inputs, same bytes: sorted names, and every mtime set to the
+# executable's (cpio --reproducible already drops inode and device numbers).
+stamp=$(stat -c %Y "$alliance")
+archive() {
+  find "$1" -mindepth 1 -exec touch -h -d "@$stamp" {} +
+  (cd "$1" && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0 --reproducible)
+}
 {
   archive "$packed"
   archive "$root" | zstd -q -19 -T0
