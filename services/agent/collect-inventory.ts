@@ -44,8 +44,9 @@ export async function collectRawInventory(options: CollectOptions = {}): Promise
   const pciDevices = readPciDevices(sys);
   return {
     system: pick(system, ['manufacturer', 'model', 'serial', 'uuid']),
-    // si.cpu() leaves flags empty on some kernels; si.cpuFlags() reads them itself.
-    cpu: { ...pick(cpu, ['manufacturer', 'brand', 'vendor', 'cores', 'physicalCores', 'processors']), flags: cpu.flags || flags },
+    // si.cpu() leaves flags empty on some kernels; si.cpuFlags() reads them itself, but without
+    // lscpu it looks for ARM's `features` line only, so x86 `flags` are read here last.
+    cpu: { ...pick(cpu, ['manufacturer', 'brand', 'vendor', 'cores', 'physicalCores', 'processors']), flags: cpu.flags || flags || cpuinfoFlags(readText('/proc/cpuinfo') ?? '') },
     mem: { total: mem.total },
     diskLayout: diskLayout.map((d) => pick(d, ['device', 'type', 'name', 'size', 'serialNum', 'interfaceType'])),
     blockDevices: blockDevices.map((b) => pick(b, ['name', 'type', 'size', 'physical', 'model', 'serial'])),
@@ -163,4 +164,9 @@ export function lookupPciNames(ids: string, wanted: readonly (readonly [vendor: 
     if (d !== null && devices.has(`${vendor}:${d[1]}`)) names[`${vendor}:${d[1]}`] = d[2]!.trim();
   }
   return names;
+}
+
+/** The first `flags` (x86) or `Features` (ARM) line of /proc/cpuinfo. Pure. */
+export function cpuinfoFlags(cpuinfo: string): string {
+  return /^(?:flags|Features)\s*:\s*(.*)$/im.exec(cpuinfo)?.[1]?.trim() ?? '';
 }

@@ -6,7 +6,7 @@ import { Value } from '@sinclair/typebox/value';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { InventorySchema } from '../../../appliance/contracts/index.ts';
-import { collectInventory, collectRawInventory, lookupPciNames, parseOsRelease } from '../../../services/agent/collect-inventory.ts';
+import { collectInventory, collectRawInventory, cpuinfoFlags, lookupPciNames, parseOsRelease } from '../../../services/agent/collect-inventory.ts';
 
 test('collectInventory() on this machine gives a valid inventory with CPU, memory and a NIC, in under 5 s', async () => {
   const started = performance.now();
@@ -99,5 +99,17 @@ test('lookupPciNames() finds vendor and device names and stops at the class list
   assert.equal(lookupPciNames(ids, [['10de', '20b5'], ['10df', 'ffff']]), { '10de': 'NVIDIA Corporation', '10de:20b5': 'GA100 [A100 PCIe 80GB]', '10df': 'Emulex Corporation' });
   assert.equal(lookupPciNames(ids, [['ffff', '0000']]), {});
 });
+
+const cpuinfos: Record<string, [string, string]> = {
+  'x86 (flags, tab before the colon)': ['processor\t: 0\nvendor_id\t: GenuineIntel\nflags\t\t: fpu vme vmx sse2\nbugs\t\t: spectre_v1\n\nprocessor\t: 1\nflags\t\t: fpu\n', 'fpu vme vmx sse2'],
+  'arm64 (Features)': ['processor\t: 0\nFeatures\t: fp asimd evtstrm\nCPU implementer\t: 0x41\n', 'fp asimd evtstrm'],
+  'neither': ['processor\t: 0\nmodel name\t: something\n', ''],
+  'empty': ['', ''],
+};
+for (const [name, [text, flags]] of Object.entries(cpuinfos)) {
+  test(`cpuinfoFlags() reads ${name}`, () => {
+    assert.is(cpuinfoFlags(text), flags);
+  });
+}
 
 test.run();
