@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { InstanceSpecSchema } from './compute.ts';
 import { HostHealthSchema, HostLabelsSchema, HostStateSchema, InventorySchema } from './host.ts';
 
 // The bus methods the controller serves to enrolled agents on controller.listen
@@ -10,6 +11,10 @@ export const HOST_METHODS = {
   heartbeat: 'host.heartbeat',
   inventory: 'host.inventory',
   desired: 'host.desired',
+  /** The agent's report of its instances (compute.ts InstancesReportParams). */
+  instances: 'host.instances',
+  /** One chunk of an image the host's desired state names (compute.ts ImageChunkParams). */
+  imageChunk: 'host.image-chunk',
 } as const;
 
 const Addresses = Type.Array(Type.String({ maxLength: 64 }), { maxItems: 64 });
@@ -44,5 +49,7 @@ export const DesiredResult = Type.Object({
   generation: Type.Integer({ minimum: 0 }),
   state: HostStateSchema,
   labels: HostLabelsSchema,
+  /** The instances placed on this host, whatever their power state; a domain of ours not listed here is removed. */
+  instances: Type.Array(InstanceSpecSchema, { maxItems: 4096 }),
 });
 export type DesiredResult = Static<typeof DesiredResult>;

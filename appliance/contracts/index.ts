@@ -16,3 +16,22 @@ export {
   joinSecretKey,
   parseJoinCode,
 } from './enrolment.ts';
+export {
+  domainNameOf,
+  IMAGE_CHUNK_BYTES,
+  IMAGE_FORMATS,
+  ImageChunkParams,
+  ImageChunkResult,
+  ImageRefSchema,
+  INSTANCE_NAME_PATTERN,
+  INSTANCE_OBSERVED_STATES,
+  INSTANCE_POWER,
+  instanceIdOfDomain,
+  InstanceMetadataSchema,
+  InstanceReportSchema,
+  InstancesReportParams,
+  InstancesReportResult,
+  InstanceSpecSchema,
+  UUID_PATTERN,
+} from './compute.ts';
+export type { ImageFormat, ImageRef, InstanceMetadata, InstanceObservedState, InstancePower, InstanceReport, InstanceSpec } from './compute.ts';

@@ -4,6 +4,7 @@ import { defineErrors } from '../../../appliance/errors/index.ts';
 // agent-facing bus methods. Every code has a row in docs/errors.md under "HOSTS:".
 export const hostsErrors = defineErrors('HOSTS', {
   BOOT_UNAVAILABLE: { status: 503, exit: 1, message: 'Cannot list the machines that network-booted: the boot service did not answer ({reason}); `alliance status` shows whether it runs' },
+  NO_COMPUTE: { status: 404, exit: 1, message: 'Host {host} asked for an image, but this controller runs no compute feature' },
   NOT_FOUND: { status: 404, exit: 1, message: 'No host {host}; `alliance hosts list` shows the hosts this controller knows' },
   WRONG_STATE: { status: 409, exit: 1, message: 'Cannot {action} host {host}: it is {state}; {hint}' },
   TOO_MANY_LABELS: { status: 400, exit: 1, message: 'Cannot label host {host}: it would have {count} labels, at most {max} are allowed; remove some with "name": null' },

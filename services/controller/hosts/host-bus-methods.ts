@@ -5,10 +5,15 @@ import {
   HeartbeatParams,
   HeartbeatResult,
   HOST_METHODS,
+  ImageChunkParams,
+  ImageChunkResult,
+  InstancesReportParams,
+  InstancesReportResult,
   InventoryParams,
   InventoryResult,
   inventoryHash,
   type HostHealth,
+  type InstanceSpec,
 } from '../../../appliance/contracts/index.ts';
 import type { Store } from '../../../appliance/store/index.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
@@ -26,6 +31,22 @@ export interface HostBusMethodsOptions {
   readonly throttle: AuditThrottle;
   readonly heartbeatIntervalSeconds: number;
   readonly now: () => Date;
+  /** The compute feature's side of the host methods; without it hosts are told of no instances. */
+  readonly compute?: ComputeHostPort;
+}
+
+/**
+ * What the compute feature answers enrolled hosts, through the host methods
+ * (which have already told who is calling). Implemented by the compute
+ * feature; the hosts feature only routes.
+ */
+export interface ComputeHostPort {
+  /** The instances placed on the host, and a generation that grows whenever any of them changes. */
+  desired(hostId: string): { readonly instances: InstanceSpec[]; readonly generation: number };
+  /** Takes the agent's report of its instances; answers how many it accepted. */
+  report(hostId: string, report: InstancesReportParams): number;
+  /** One chunk of an image that an instance placed on this host uses; refused for any other image. */
+  imageChunk(hostId: string, imageId: string, offset: number): Promise<{ data: Uint8Array; sizeBytes: number }>;
 }
 
 /**
@@ -94,8 +115,29 @@ export function hostBusMethods(options: HostBusMethodsOptions): Record<string, M
       result: DesiredResult,
       handler: (_params, ctx) => {
         const host = caller(ctx.credential, HOST_METHODS.desired);
-        // The record's last change, in ms: it grows whenever anything the host should apply may have changed.
-        return { generation: Date.parse(host.updatedAt), state: liveness.latest(host.id)?.state ?? host.state, labels: { ...host.labels } };
+        const compute = options.compute?.desired(host.id) ?? { instances: [], generation: 0 };
+        // The later of the record's last change and the instances' (ms): it grows whenever anything the host should apply may have changed.
+        const generation = Math.max(Date.parse(host.updatedAt), compute.generation);
+        return { generation, state: liveness.latest(host.id)?.state ?? host.state, labels: { ...host.labels }, instances: compute.instances };
+      },
+    }),
+    [HOST_METHODS.instances]: defineMethod({
+      description: "the calling host's report of its instances",
+      params: InstancesReportParams,
+      result: InstancesReportResult,
+      handler: (params, ctx) => {
+        const host = caller(ctx.credential, HOST_METHODS.instances);
+        return { accepted: options.compute?.report(host.id, params) ?? 0 };
+      },
+    }),
+    [HOST_METHODS.imageChunk]: defineMethod({
+      description: 'one chunk of an image an instance on the calling host uses',
+      params: ImageChunkParams,
+      result: ImageChunkResult,
+      handler: async (params, ctx) => {
+        const host = caller(ctx.credential, HOST_METHODS.imageChunk);
+        if (options.compute === undefined) throw hostsErrors.NO_COMPUTE({ host: host.id });
+        return options.compute.imageChunk(host.id, params.imageId, params.offset);
       },
     }),
   };

@@ -130,7 +130,7 @@ export class ControllerDouble {
           handler: (_params, ctx) => {
             const hostId = hostOf(ctx.credential);
             ref.self!.#record({ kind: 'desired', hostId });
-            return { generation: 1, state: ref.self!.hosts.get(hostId)!.state, labels: {} };
+            return { generation: 1, state: ref.self!.hosts.get(hostId)!.state, labels: {}, instances: [] };
           },
         }),
       },
