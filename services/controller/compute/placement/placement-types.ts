@@ -62,8 +62,20 @@ export interface HostRejection {
   /** The filter that rejected it: state, maintenance, excluded, traits, vcpus, memory, disk, reserve, affinity, anti-affinity. */
   readonly filter: string;
   readonly reason: string;
+  /** A short phrase that groups like rejections in `alliance instances why` ("offline", "lacks gpu"). */
+  readonly summary?: string | undefined;
 }
 
 export type PlacementDecision =
-  | { readonly kind: 'placed'; readonly hostId: string; readonly score: number; readonly rejected: readonly HostRejection[]; readonly considered: number }
+  | {
+      readonly kind: 'placed';
+      readonly hostId: string;
+      readonly score: number;
+      readonly rejected: readonly HostRejection[];
+      readonly considered: number;
+      /** The chosen host's name, for the operator. */
+      readonly hostName?: string | undefined;
+      /** Why this host won among the ones that could take the instance. */
+      readonly why?: string | undefined;
+    }
   | { readonly kind: 'impossible'; readonly rejected: readonly HostRejection[]; readonly considered: number };
