@@ -196,6 +196,101 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 6,
+    name: 'compute: flavors, images, key pairs, server groups, instances and their events, quotas',
+    // Ids are lower-case UUIDs. extra_specs is a JSON object ("trait:gpu": "required").
+    // An image row exists from the start of its upload; sha256 and size are known once it is active.
+    // Instances keep the controller's view (state) apart from what their host last reported (observed_*).
+    sql: `
+      CREATE TABLE flavors (
+        id          TEXT PRIMARY KEY,
+        name        TEXT NOT NULL UNIQUE,
+        vcpus       INTEGER NOT NULL CHECK (vcpus >= 1),
+        memory_mib  INTEGER NOT NULL CHECK (memory_mib >= 64),
+        disk_gib    INTEGER NOT NULL CHECK (disk_gib >= 1),
+        extra_specs TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(extra_specs)),
+        public      INTEGER NOT NULL DEFAULT 1 CHECK (public IN (0, 1)),
+        created_at  TEXT NOT NULL
+      ) STRICT;
+
+      CREATE TABLE images (
+        id         TEXT PRIMARY KEY,
+        project_id TEXT,  -- NULL: public
+        name       TEXT NOT NULL,
+        format     TEXT NOT NULL CHECK (format IN ('qcow2', 'raw')),
+        sha256     TEXT NOT NULL DEFAULT '',
+        size_bytes INTEGER NOT NULL DEFAULT 0 CHECK (size_bytes >= 0),
+        status     TEXT NOT NULL CHECK (status IN ('uploading', 'active')),
+        created_at TEXT NOT NULL,
+        CHECK (status = 'uploading' OR (length(sha256) = 64 AND size_bytes > 0))
+      ) STRICT;
+      CREATE INDEX images_by_project ON images (project_id);
+
+      CREATE TABLE key_pairs (
+        project_id  TEXT NOT NULL,
+        name        TEXT NOT NULL,
+        public_key  TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        created_at  TEXT NOT NULL,
+        PRIMARY KEY (project_id, name)
+      ) STRICT;
+
+      CREATE TABLE server_groups (
+        id         TEXT PRIMARY KEY,
+        project_id TEXT NOT NULL,
+        name       TEXT NOT NULL,
+        policy     TEXT NOT NULL CHECK (policy IN ('affinity', 'anti-affinity')),
+        created_at TEXT NOT NULL,
+        UNIQUE (project_id, name)
+      ) STRICT;
+
+      CREATE TABLE instances (
+        id                TEXT PRIMARY KEY,
+        project_id        TEXT NOT NULL,
+        name              TEXT NOT NULL,
+        flavor_id         TEXT NOT NULL REFERENCES flavors (id),
+        image_id          TEXT NOT NULL REFERENCES images (id),
+        host_id           TEXT,
+        power             TEXT NOT NULL CHECK (power IN ('running', 'stopped')),
+        reboot_generation INTEGER NOT NULL DEFAULT 0 CHECK (reboot_generation >= 0),
+        state             TEXT NOT NULL CHECK (state IN ('scheduling', 'building', 'running', 'stopped', 'error', 'deleting')),
+        observed_state    TEXT CHECK (observed_state IS NULL OR observed_state IN ('building', 'running', 'stopped', 'error', 'missing')),
+        error             TEXT,
+        console_tail      TEXT,
+        observed_at       TEXT,
+        server_group_id   TEXT REFERENCES server_groups (id),
+        key_name          TEXT,
+        ssh_key           TEXT,  -- the key pair's public key when the instance was made
+        user_data         TEXT,
+        priority          INTEGER NOT NULL DEFAULT 0,
+        placement         TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(placement)),
+        created_at        TEXT NOT NULL,
+        updated_at        TEXT NOT NULL,
+        UNIQUE (project_id, name)
+      ) STRICT;
+      CREATE INDEX instances_by_host ON instances (host_id);
+      CREATE INDEX instances_by_image ON instances (image_id);
+
+      CREATE TABLE instance_events (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        instance_id TEXT NOT NULL,
+        at          TEXT NOT NULL,
+        kind        TEXT NOT NULL,
+        message     TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX instance_events_by_instance ON instance_events (instance_id, id);
+
+      -- A project without a row has the defaults in code (services/controller/compute).
+      CREATE TABLE quotas (
+        project_id TEXT PRIMARY KEY,
+        instances  INTEGER NOT NULL CHECK (instances >= 0),
+        vcpus      INTEGER NOT NULL CHECK (vcpus >= 0),
+        memory_mib INTEGER NOT NULL CHECK (memory_mib >= 0),
+        updated_at TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -2,10 +2,11 @@ import { defaultConfig } from '../../appliance/config/index.ts';
 import type { ServiceModule, ServicePlugin } from '../../appliance/serve/index.ts';
 import { controllerApi, type ApiFeature } from './api/controller-api.ts';
 import { createControllerCore } from './api/controller-core.ts';
+import { computeFeature } from './compute/index.ts';
 import { hostsFeature } from './hosts/index.ts';
 import { initialiseController } from './identity/initialise-controller.ts';
 
-/** The controller: desired state, the REST API under /api/v1, identities and access, host enrolment. */
+/** The controller: desired state, the REST API under /api/v1, identities and access, host enrolment, compute. */
 export const controllerModule: ServiceModule = {
   name: 'controller',
 
@@ -24,8 +25,9 @@ export const controllerModule: ServiceModule = {
       ctx.note('controller.no-admin', 'warning', message, {});
       ctx.log.warn(message);
     }
-    const hosts = hostsFeature(ctx);
-    const features: ApiFeature[] = [hosts];
+    const compute = computeFeature(ctx);
+    const hosts = hostsFeature(ctx, { compute: compute.port });
+    const features: ApiFeature[] = [hosts, compute];
 
     return { name: 'controller', publicRoutes: controllerApi(core, { features }), service: hosts.service, busMethods: hosts.localBusMethods };
   },

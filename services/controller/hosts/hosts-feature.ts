@@ -10,7 +10,7 @@ import { controllerBusService } from './controller-bus-service.ts';
 import { EnrolmentReplays } from './enrolment-replays.ts';
 import { Enrolments } from './enrolments.ts';
 import { HostAdmin, type HostEvent } from './host-admin.ts';
-import { hostBusMethods } from './host-bus-methods.ts';
+import { hostBusMethods, type ComputeHostPort } from './host-bus-methods.ts';
 import { HostLiveness, type LivenessTransition } from './host-liveness.ts';
 import { HostRepository, toHost, type HostRecord } from './host-repository.ts';
 import { hostRoutes } from './host-routes.ts';
@@ -32,6 +32,8 @@ export interface HostsFeatureOptions {
   readonly certificateDays?: number;
   /** Told the bus port once controller.listen is bound. */
   readonly onBusListening?: (port: number) => void;
+  /** The compute feature's answers to host.desired's instances, host.instances and host.image-chunk. */
+  readonly compute?: ComputeHostPort;
 }
 
 export interface HostsFeature {
@@ -148,6 +150,7 @@ export function hostsFeature(ctx: HostsContext, options: HostsFeatureOptions = {
     throttle: new AuditThrottle({ windowMs: 60_000, perWindow: 5, maxKeys: 16 }),
     heartbeatIntervalSeconds: config.controller.heartbeat_interval_s,
     now,
+    ...(options.compute === undefined ? {} : { compute: options.compute }),
   });
 
   return {

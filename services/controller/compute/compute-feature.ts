@@ -1,0 +1,63 @@
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { PluginContext } from '../../../appliance/serve/index.ts';
+import { AuditLog } from '../audit/audit-log.ts';
+import type { ComputeHostPort } from '../hosts/host-bus-methods.ts';
+import { HostRepository } from '../hosts/host-repository.ts';
+import { ProjectRepository } from '../identity/project-repository.ts';
+import { ComputeAdmin, type PlaceFn } from './compute-admin.ts';
+import { computeHostPort } from './compute-host-port.ts';
+import { ComputeRepository } from './compute-repository.ts';
+import { computeRoutes } from './compute-routes.ts';
+import { ImageFiles } from './image-files.ts';
+import { place, type PlacementPolicy } from './placement/index.ts';
+
+/** What the compute feature uses of the appliance; a PluginContext is one. */
+export type ComputeContext = Pick<PluginContext, 'layout' | 'store' | 'now'>;
+
+/**
+ * How placement weighs hosts until it has config keys: vCPUs overcommitted 4
+ * to 1, memory not at all, a tenth of every host kept for evacuations, GPUs
+ * and FC HBAs kept for those who ask for them.
+ */
+export const DEFAULT_PLACEMENT_POLICY: PlacementPolicy = { cpuAllocationRatio: 4, ramAllocationRatio: 1, evacuationReserve: 0.1, rareTraits: ['gpu', 'fc-hba'] };
+
+/** The largest image an upload may bring (bytes). */
+export const MAX_IMAGE_BYTES = 64 * 2 ** 30;
+
+export interface ComputeFeatureOptions {
+  readonly policy?: PlacementPolicy;
+  readonly maxImageBytes?: number;
+  /** Instead of place() (tests). */
+  readonly place?: PlaceFn;
+}
+
+export interface ComputeFeature {
+  /** Register with prefix /api/v1 inside the access plugin's scope. */
+  readonly routes: (app: FastifyInstance) => Promise<void>;
+  /** For hostsFeature(ctx, { compute }): what the host methods answer about instances and images. */
+  readonly port: ComputeHostPort;
+}
+
+/** Compute for the controller: flavors, images (files in <data-dir>/images), key pairs, server groups, instances, quotas. */
+export function computeFeature(ctx: ComputeContext, options: ComputeFeatureOptions = {}): ComputeFeature {
+  const db = ctx.store.database;
+  const repo = new ComputeRepository(db);
+  const hosts = new HostRepository(db);
+  const files = new ImageFiles(join(ctx.layout.root, 'images'));
+  const admin = new ComputeAdmin({
+    store: ctx.store,
+    repo,
+    hosts: () => hosts.list(),
+    audit: new AuditLog(db, ctx.now),
+    files,
+    place: options.place ?? place,
+    policy: options.policy ?? DEFAULT_PLACEMENT_POLICY,
+    maxImageBytes: options.maxImageBytes ?? MAX_IMAGE_BYTES,
+    now: ctx.now,
+  });
+  return {
+    routes: computeRoutes({ admin, repo, projects: new ProjectRepository(db) }),
+    port: computeHostPort({ store: ctx.store, repo, files, now: ctx.now }),
+  };
+}
