@@ -57,15 +57,9 @@ export class Placer {
       const capacity = { vcpus: 0, memoryMiB: 0, diskGiB: 0 };
       for (const dim of DIMENSIONS) capacity[dim.key] = capacityOf(host, options.policy, dim);
       const traits = new Set(host.traits);
-      const slot: HostSlot = {
-        host,
-        traits,
-        rareTraits: rare.filter((t) => traits.has(t)),
-        duplicate: this.#byId.has(host.id),
-        capacity,
-        used: { vcpus: 0, memoryMiB: 0, diskGiB: 0 },
-      };
-      const entry: Entry = { slot, used: slot.used as Resources, version: 0, refusals: new Map(), refusalsVersion: 0 };
+      const used: Resources = { vcpus: 0, memoryMiB: 0, diskGiB: 0 };
+      const slot: HostSlot = { host, traits, rareTraits: rare.filter((t) => traits.has(t)), duplicate: this.#byId.has(host.id), capacity, used };
+      const entry: Entry = { slot, used, version: 0, refusals: new Map(), refusalsVersion: 0 };
       this.#entries.push(entry);
       if (!slot.duplicate) this.#byId.set(host.id, entry);
     }
@@ -83,7 +77,7 @@ export class Placer {
     }
     if (allocation.serverGroupId === undefined) return;
     let hosts = this.#groups.get(allocation.serverGroupId);
-    if (hosts === undefined) this.#groups.set(allocation.serverGroupId, (hosts = new Map()));
+    if (hosts === undefined) this.#groups.set(allocation.serverGroupId, (hosts = new Map<string, Set<string>>()));
     let members = hosts.get(hostId);
     if (members === undefined) hosts.set(hostId, (members = new Set()));
     members.add(allocation.instanceId);
