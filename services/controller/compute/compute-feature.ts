@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { PluginContext } from '../../../appliance/serve/index.ts';
@@ -45,6 +46,8 @@ export function computeFeature(ctx: ComputeContext, options: ComputeFeatureOptio
   const repo = new ComputeRepository(db);
   const hosts = new HostRepository(db);
   const files = new ImageFiles(join(ctx.layout.root, 'images'));
+  // No upload survives a restart: forget those that were under way, and their partial files.
+  for (const id of ctx.store.transaction(() => repo.deleteUploading())) rmSync(`${files.path(id)}.part`, { force: true });
   const admin = new ComputeAdmin({
     store: ctx.store,
     repo,

@@ -169,6 +169,11 @@ export class ComputeRepository {
     this.#db.prepare("UPDATE images SET status = 'active', sha256 = ?, size_bytes = ? WHERE id = ?").run(sha256, sizeBytes, id);
   }
 
+  /** Removes the rows of uploads that never finished; answers their ids. */
+  deleteUploading(): string[] {
+    return (this.#db.prepare("DELETE FROM images WHERE status = 'uploading' RETURNING id").pluck().all() as string[]).sort();
+  }
+
   deleteImage(id: string): void {
     this.#db.prepare('DELETE FROM images WHERE id = ?').run(id);
   }

@@ -1,7 +1,8 @@
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { computeFeature } from '../../../../services/controller/compute/index.ts';
 import { computeHarness, qcow2Bytes, sha256, smallInventory, sshKeyLine, type Harness } from './_compute-harness.ts';
 
 interface Instance {
@@ -132,6 +133,16 @@ test('POST /images refuses an empty body and a "qcow2" that is not one', async (
   const raw = await h.upload('/images?name=x&format=qcow2', Buffer.from('raw bytes'));
   assert.is(raw.body.error?.code, 'APL_COMPUTE_IMAGE_FORMAT_MISMATCH');
   assert.is(h.count('images'), 0);
+});
+
+test('computeFeature() forgets uploads a restart interrupted, row and partial file', async () => {
+  const id = '11111111-2222-4333-8444-555555555555';
+  h.t.store.database.prepare("INSERT INTO images (id, project_id, name, format, status, created_at) VALUES (?, NULL, 'half', 'raw', 'uploading', '2026-03-01T00:00:00.000Z')").run(id);
+  mkdirSync(join(h.t.dir, 'images'), { recursive: true });
+  writeFileSync(join(h.t.dir, 'images', `${id}.part`), 'half');
+  computeFeature(h.t.ctx);
+  assert.is(h.count('images'), 0);
+  assert.not.ok(existsSync(join(h.t.dir, 'images', `${id}.part`)));
 });
 
 test('POST /projects/:project/instances places the instance: building, on a host, with its events and the why', async () => {
