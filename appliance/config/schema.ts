@@ -94,6 +94,10 @@ export const ConfigSchema = Type.Object(
           description: 'SHA-256 fingerprint of the controller HTTPS certificate to pin on first contact; empty trusts on first use',
         }),
         cmdline_file: Type.String({ description: 'where to read alliance.controller=, alliance.join= and alliance.fingerprint= (the boot service puts them there)' }),
+        libvirt_uri: Type.String({
+          pattern: '^(|[a-z][a-z0-9+]*:///\\S*)$',
+          description: 'libvirt connection the agent runs instances on (qemu:///system on a host); empty: this host runs no instances',
+        }),
       },
       { additionalProperties: false },
     ),
@@ -156,7 +160,7 @@ export function defaultConfig(hostname: string): Config {
       unknown_hosts: 'pending',
       max_pending_hosts: 1000,
     },
-    agent: { controller: '', join_code_file: '', fingerprint: '', cmdline_file: '/proc/cmdline' },
+    agent: { controller: '', join_code_file: '', fingerprint: '', cmdline_file: '/proc/cmdline', libvirt_uri: '' },
     boot: { enabled: false, interface: '', mode: 'dhcp', server_address: '', range_start: '', range_end: '', netmask: '255.255.255.0', lease_s: 3600, unknown_hosts: 'discover', http_port: 8081, image_dir: '/usr/lib/alliance/host-image', tftp_root: '/usr/lib/ipxe' },
     supervisor: { stop_timeout_ms: 10_000, restart_limit: 5, restart_window_ms: 60_000 },
   };

@@ -98,8 +98,12 @@ export const InstancesReportParams = Type.Object(
 export type InstancesReportParams = Static<typeof InstancesReportParams>;
 export const InstancesReportResult = Type.Object({ accepted: Type.Integer({ minimum: 0 }) });
 
-/** host.image-chunk: one piece of an image file the host's desired state names. */
-export const IMAGE_CHUNK_BYTES = 1024 * 1024;
+/**
+ * host.image-chunk: one piece of an image file the host's desired state names.
+ * Half the bus's default message limit (DEFAULT_MAX_MESSAGE_BYTES, 1 MiB), so
+ * a chunk and its envelope always fit in one message.
+ */
+export const IMAGE_CHUNK_BYTES = 512 * 1024;
 export const ImageChunkParams = Type.Object({ imageId: Uuid, offset: Type.Integer({ minimum: 0 }) }, { additionalProperties: false });
 export const ImageChunkResult = Type.Object({
   /** At most IMAGE_CHUNK_BYTES; empty at the end of the file. */

@@ -18,6 +18,7 @@ import { hostLabel } from './enrolment-request.ts';
 import { agentErrors } from './errors.ts';
 import { findController } from './find-controller.ts';
 import { runHeartbeatLoop } from './heartbeat-loop.ts';
+import { instanceRunner } from './instance-runner.ts';
 import { hostAddresses } from './host-addresses.ts';
 import { openHostDiscovery, type HostDiscovery } from './host-discovery.ts';
 import { hostHealth, type HealthSample } from './host-health.ts';
@@ -94,6 +95,8 @@ export async function runAgent(ctx: AgentContext, tuning: AgentTuning = {}): Pro
     log.warn({ err: describeError(err) }, 'cannot start mDNS: this host is not advertised, and the controller is not looked for by mDNS');
   }
   const addresses = (): string[] => hostAddresses(networkInterfaces());
+  const instances = ctx.config.agent.libvirt_uri === '' ? undefined : instanceRunner({ uri: ctx.config.agent.libvirt_uri, agentDir: paths.dir, log });
+  if (instances === undefined) log.info('agent.libvirt_uri is empty: this host runs no instances');
 
   try {
     let avoidRemembered = false;
@@ -109,6 +112,7 @@ export async function runAgent(ctx: AgentContext, tuning: AgentTuning = {}): Pro
           log,
           signal,
           backoff: tuning.sessionBackoff,
+          ...(instances === undefined ? {} : { instances }),
         });
         if (end.kind === 'stopped') break;
         // Refused: the credential is dead. Keep the rest (the controller's address and pin) to enrol again.
@@ -151,6 +155,7 @@ export async function runAgent(ctx: AgentContext, tuning: AgentTuning = {}): Pro
     }
   } finally {
     clearInterval(refresher);
+    instances?.close();
     await discovery?.close();
   }
   log.info({ hostId }, 'agent stopped');

@@ -9,6 +9,7 @@ import { agentErrors } from './errors.ts';
 import { afterHeartbeat, classifyCallFailure, INITIAL_SESSION, type SessionState } from './heartbeat-decision.ts';
 import { busUrlOf, parseHostPort } from './host-port.ts';
 import type { InventoryKeeper } from './inventory-keeper.ts';
+import type { InstanceRunner } from './instance-runner.ts';
 import { reconcile, type Observed } from './reconcile.ts';
 import { sleep } from './_sleep.ts';
 
@@ -25,6 +26,8 @@ export interface HeartbeatLoopOptions {
   readonly backoff?: { readonly minMs: number; readonly maxMs: number };
   readonly callTimeoutMs?: number;
   readonly random?: () => number;
+  /** The host runs instances (agent.libvirt_uri is set): each round applies them and reports. */
+  readonly instances?: InstanceRunner;
 }
 
 export type SessionEnd = { readonly kind: 'stopped' } | { readonly kind: 'refused'; readonly code: string };
@@ -44,6 +47,7 @@ export async function runHeartbeatLoop(bootstrap: Bootstrap, options: HeartbeatL
   const timeoutMs = options.callTimeoutMs ?? 5000;
   let state: SessionState = INITIAL_SESSION;
   let observed: Observed = { generation: undefined };
+  let lastLogged: number | undefined;
   let failures = 0;
   let client: BusClient | undefined;
   try {
@@ -76,13 +80,18 @@ export async function runHeartbeatLoop(bootstrap: Bootstrap, options: HeartbeatL
           return { kind: 'refused', code: `host ${answer.state}` };
         }
         if (step.sendInventory) await sendInventoryNow();
-        if (step.fetchDesired) {
+        // Instances need a pass every round (shutdown timeouts, retries after back-off, crashed domains), not only when the host's state moves.
+        if (step.fetchDesired || options.instances !== undefined) {
           const desired = await c.call(HOST_METHODS.desired, {}, { signal });
           if (!Value.Check(DesiredResult, desired)) throw new TypeError(`host.desired answered ${JSON.stringify(desired).slice(0, 200)}, not desired state`);
           const plan = reconcile(desired, observed);
-          // Nothing is applied yet; when apply steps exist, observed moves only after they succeed.
           if (plan.actions.length === 0) observed = { generation: plan.generation };
-          log.info({ generation: plan.generation, state: plan.state, actions: plan.actions.length }, plan.summary);
+          if (step.fetchDesired || plan.generation !== lastLogged) log.info({ generation: plan.generation, state: plan.state, actions: plan.actions.length }, plan.summary);
+          lastLogged = plan.generation;
+          if (options.instances !== undefined) {
+            const report = await options.instances.pass(desired.instances, (method, p) => c.call(method, p, { signal, timeoutMs: Math.max(timeoutMs, 30_000) }));
+            await c.call(HOST_METHODS.instances, report, { signal });
+          }
         }
         if (!(await sleep(step.nextInMs, signal))) break;
       } catch (err) {

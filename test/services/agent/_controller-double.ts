@@ -25,11 +25,17 @@ import {
   HeartbeatParams,
   HeartbeatResult,
   HOST_METHODS,
+  IMAGE_CHUNK_BYTES,
+  ImageChunkParams,
+  ImageChunkResult,
+  InstancesReportParams,
+  InstancesReportResult,
   InventoryParams,
   InventoryResult,
   joinHmac,
   joinSecretKey,
   type HostState,
+  type InstanceSpec,
   type Inventory,
 } from '../../../appliance/contracts/index.ts';
 import { AllianceError } from '../../../appliance/errors/index.ts';
@@ -52,6 +58,7 @@ export type DoubleEvent =
   | { kind: 'heartbeat'; hostId: string; params: HeartbeatParams }
   | { kind: 'inventory'; hostId: string; inventory: Inventory }
   | { kind: 'desired'; hostId: string }
+  | { kind: 'instances'; hostId: string; report: InstancesReportParams }
   | { kind: 'failed-heartbeat'; hostId: string }
   | { kind: 'refused-credential' };
 
@@ -66,6 +73,11 @@ export class ControllerDouble {
   /** Answer admissions with a controllerProof made with the wrong secret. */
   lie = false;
   intervalSeconds = 1;
+  /** What host.desired lists for every host, and the generation it says. */
+  desiredInstances: InstanceSpec[] = [];
+  desiredGeneration = 1;
+  /** Image files host.image-chunk serves, by image id. */
+  readonly images = new Map<string, Buffer>();
   /** While set, host.heartbeat fails with this code (a controller in trouble, not a refusal). */
   failHeartbeats: string | undefined;
   readonly #dir: string;
@@ -130,7 +142,27 @@ export class ControllerDouble {
           handler: (_params, ctx) => {
             const hostId = hostOf(ctx.credential);
             ref.self!.#record({ kind: 'desired', hostId });
-            return { generation: 1, state: ref.self!.hosts.get(hostId)!.state, labels: {}, instances: [] };
+            return { generation: ref.self!.desiredGeneration, state: ref.self!.hosts.get(hostId)!.state, labels: {}, instances: ref.self!.desiredInstances };
+          },
+        }),
+        [HOST_METHODS.instances]: defineMethod({
+          description: 'double',
+          params: InstancesReportParams,
+          result: InstancesReportResult,
+          handler: (params, ctx) => {
+            ref.self!.#record({ kind: 'instances', hostId: hostOf(ctx.credential), report: params });
+            return { accepted: params.instances.length };
+          },
+        }),
+        [HOST_METHODS.imageChunk]: defineMethod({
+          description: 'double',
+          params: ImageChunkParams,
+          result: ImageChunkResult,
+          handler: (params, ctx) => {
+            hostOf(ctx.credential);
+            const file = ref.self!.images.get(params.imageId);
+            if (file === undefined) throw refusal('APL_COMPUTE_IMAGE_NOT_FOUND', 404, `no image ${params.imageId}`);
+            return { data: new Uint8Array(file.subarray(params.offset, params.offset + IMAGE_CHUNK_BYTES)), sizeBytes: file.length };
           },
         }),
       },
