@@ -19,6 +19,7 @@ import {
 import { cliErrors } from './errors.ts';
 import { formatFields, formatTable } from './format-table.ts';
 import { runHostCommand } from './host-commands.ts';
+import { runInstanceCommand } from './instance-commands.ts';
 import type { CommandLine } from './parse-command-line.ts';
 
 export interface ApiCommandIo {
@@ -82,9 +83,16 @@ export async function runApiCommand(cmd: CommandLine, io: ApiCommandIo): Promise
     case 'hosts':
     case 'join-tokens':
       return runHostCommand(cmd, connectApi(cmd, io), io);
+    case 'instances':
+      return runInstanceCommand(cmd, connectApi(cmd, io), { out: io.out, readFile: (path) => readFileSync(path, 'utf8'), project: cmd.options.project ?? connectedProject(io) });
     default:
       throw cliErrors.USAGE({ problem: `\`alliance ${cmd.command}\` is not an API command` });
   }
+}
+
+/** The project of the kept login, if it was made with --project. */
+function connectedProject(io: ApiCommandIo): string | undefined {
+  return readCredentials(credentialsPath(io.env))?.project ?? undefined;
 }
 
 /**

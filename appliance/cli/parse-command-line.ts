@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { cliErrors } from './errors.ts';
 
-export const COMMANDS = ['help', 'version', 'init', 'serve', 'agent', 'boot', 'status', 'events', 'bus', 'discover', 'login', 'logout', 'projects', 'users', 'hosts', 'join-tokens'] as const;
+export const COMMANDS = ['help', 'version', 'init', 'serve', 'agent', 'boot', 'status', 'events', 'bus', 'discover', 'login', 'logout', 'projects', 'users', 'hosts', 'join-tokens', 'instances'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 export interface CommandLine {
@@ -43,6 +43,10 @@ const OPTIONS = {
   uses: { type: 'string' },
   ttl: { type: 'string' },
   description: { type: 'string' },
+  flavor: { type: 'string' },
+  image: { type: 'string' },
+  'key-name': { type: 'string' },
+  'user-data-file': { type: 'string' },
 } as const;
 
 /** Options each command takes beyond --data-dir, --config, --set and --help. */
@@ -63,6 +67,7 @@ const ACCEPTS: Readonly<Record<CommandName, readonly string[]>> = {
   users: ['json', 'url', 'token', 'password-file', 'project', 'role'],
   hosts: ['json', 'url', 'token', 'state'],
   'join-tokens': ['json', 'url', 'token', 'uses', 'ttl', 'description'],
+  instances: ['json', 'url', 'token', 'project', 'flavor', 'image', 'key-name', 'user-data-file'],
 };
 
 const ARITY: Readonly<Record<CommandName, readonly [number, number]>> = {
@@ -83,6 +88,7 @@ const ARITY: Readonly<Record<CommandName, readonly [number, number]>> = {
   users: [1, 4],
   hosts: [1, 3],
   'join-tokens': [1, 2],
+  instances: [1, 2],
 };
 
 /**
@@ -142,6 +148,10 @@ export function parseCommandLine(argv: readonly string[], env: Readonly<Record<s
       uses: values.uses,
       ttl: values.ttl,
       description: values.description,
+      flavor: values.flavor,
+      image: values.image,
+      keyName: values['key-name'],
+      userDataFile: values['user-data-file'],
     },
   };
 }
@@ -190,6 +200,8 @@ Commands:
   users list | create NAME | show U | delete U | password U
   hosts list [--state S] | show ID | machines | approve ID | reject ID | retire ID
   join-tokens create [--uses N] [--ttl SECONDS] [--description TEXT] | list | revoke ID
+  instances list | show I | create NAME --flavor F --image ID [--key-name K] [--user-data-file F]
+                    | start I | stop I | reboot I | delete I | console-log I | why I   (--project P)
                     API commands take --url URL and --token T ($ALLIANCE_TOKEN, e.g. an API key)
   version           print version, commit, Node version and build time
   help [COMMAND]    this text

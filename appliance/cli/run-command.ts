@@ -137,6 +137,7 @@ export async function runCommand(cmd: CommandLine, io: CommandIo): Promise<numbe
     case 'users':
     case 'hosts':
     case 'join-tokens':
+    case 'instances':
       return runApiCommand(cmd, { layout, env: io.env, out: io.out, readSecret: io.readSecret, readStdin: io.readStdin });
 
     case 'discover': {

@@ -29,6 +29,10 @@ const noOptions = {
   uses: undefined,
   ttl: undefined,
   description: undefined,
+  flavor: undefined,
+  image: undefined,
+  keyName: undefined,
+  userDataFile: undefined,
 };
 
 const base: CommandLine = {
