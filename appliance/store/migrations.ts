@@ -291,6 +291,26 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 7,
+    name: 'compute: evacuation of instances off a failed host, one row per instance',
+    // The state of an instance's evacuation survives a controller restart, so
+    // a move is never made twice nor forgotten (services/controller/compute/evacuation).
+    sql: `
+      CREATE TABLE instance_evacuations (
+        instance_id    TEXT PRIMARY KEY,
+        failed_host_id TEXT NOT NULL,
+        phase          TEXT NOT NULL CHECK (phase IN ('fencing', 'unfenced', 'fenced', 'evacuated', 'unplaceable', 'abandoned')),
+        fence_attempts INTEGER NOT NULL DEFAULT 0 CHECK (fence_attempts >= 0),
+        next_fence_at  TEXT,
+        target_host_id TEXT,
+        reason         TEXT,
+        started_at     TEXT NOT NULL,
+        updated_at     TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX instance_evacuations_by_host ON instance_evacuations (failed_host_id, phase);
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -3,6 +3,7 @@ import type { ServiceModule, ServicePlugin } from '../../appliance/serve/index.t
 import { controllerApi, type ApiFeature } from './api/controller-api.ts';
 import { createControllerCore } from './api/controller-core.ts';
 import { computeFeature } from './compute/index.ts';
+import { withEvacuationTimer } from './compute/evacuation/index.ts';
 import { hostsFeature } from './hosts/index.ts';
 import { initialiseController } from './identity/initialise-controller.ts';
 
@@ -26,10 +27,10 @@ export const controllerModule: ServiceModule = {
       ctx.log.warn(message);
     }
     const compute = computeFeature(ctx);
-    const hosts = hostsFeature(ctx, { compute: compute.port });
+    const hosts = hostsFeature(ctx, { compute: compute.port, onLivenessTransition: (t) => compute.evacuation.onLivenessTransition(t) });
     const features: ApiFeature[] = [hosts, compute];
 
-    return { name: 'controller', publicRoutes: controllerApi(core, { features }), service: hosts.service, busMethods: hosts.localBusMethods };
+    return { name: 'controller', publicRoutes: controllerApi(core, { features }), service: withEvacuationTimer(hosts.service, compute.evacuation), busMethods: hosts.localBusMethods };
   },
 
   initialise: (ctx) => initialiseController(ctx, { passwordCost: defaultConfig('alliance').controller.password_cost }),

@@ -10,11 +10,12 @@ import { ComputeAdmin, type PlaceFn } from './compute-admin.ts';
 import { computeHostPort } from './compute-host-port.ts';
 import { ComputeRepository } from './compute-repository.ts';
 import { computeRoutes } from './compute-routes.ts';
+import { EvacuationRepository, Evacuator } from './evacuation/index.ts';
 import { ImageFiles } from './image-files.ts';
 import { place, type PlacementPolicy } from './placement/index.ts';
 
 /** What the compute feature uses of the appliance; a PluginContext is one. */
-export type ComputeContext = Pick<PluginContext, 'layout' | 'store' | 'now'>;
+export type ComputeContext = Pick<PluginContext, 'layout' | 'store' | 'now' | 'call' | 'note'>;
 
 /**
  * How placement weighs hosts until it has config keys: vCPUs overcommitted 4
@@ -31,6 +32,8 @@ export interface ComputeFeatureOptions {
   readonly maxImageBytes?: number;
   /** Instead of place() (tests). */
   readonly place?: PlaceFn;
+  /** How long boot.power may take to fence a failed host (default 20 000 ms). */
+  readonly fenceTimeoutMs?: number;
 }
 
 export interface ComputeFeature {
@@ -38,6 +41,8 @@ export interface ComputeFeature {
   readonly routes: (app: FastifyInstance) => Promise<void>;
   /** For hostsFeature(ctx, { compute }): what the host methods answer about instances and images. */
   readonly port: ComputeHostPort;
+  /** Evacuation of failed hosts: hostsFeature's onLivenessTransition, and tick() on a timer (withEvacuationTimer). */
+  readonly evacuation: Evacuator;
 }
 
 /** Compute for the controller: flavors, images (files in <data-dir>/images), key pairs, server groups, instances, quotas. */
@@ -59,8 +64,25 @@ export function computeFeature(ctx: ComputeContext, options: ComputeFeatureOptio
     maxImageBytes: options.maxImageBytes ?? MAX_IMAGE_BYTES,
     now: ctx.now,
   });
+  const evacuation = new Evacuator({
+    store: ctx.store,
+    repo,
+    evacuations: new EvacuationRepository(db),
+    hosts,
+    call: ctx.call,
+    note: ctx.note,
+    place: options.place ?? place,
+    policy: options.policy ?? DEFAULT_PLACEMENT_POLICY,
+    now: ctx.now,
+    ...(options.fenceTimeoutMs === undefined ? {} : { fenceTimeoutMs: options.fenceTimeoutMs }),
+    onError: (err) =>
+      ctx.note('compute.evacuation.failed', 'error', `An evacuation pass failed: ${(err as Error).message}; the controller tries again within a minute, check the store if it repeats`, {
+        error: String(err),
+      }),
+  });
   return {
     routes: computeRoutes({ admin, repo, projects: new ProjectRepository(db) }),
     port: computeHostPort({ store: ctx.store, repo, files, now: ctx.now }),
+    evacuation,
   };
 }

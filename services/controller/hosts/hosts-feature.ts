@@ -34,6 +34,8 @@ export interface HostsFeatureOptions {
   readonly onBusListening?: (port: number) => void;
   /** The compute feature's answers to host.desired's instances, host.instances and host.image-chunk. */
   readonly compute?: ComputeHostPort;
+  /** Told each liveness transition after it is on disk and journalled (the compute feature evacuates offline hosts). */
+  readonly onLivenessTransition?: (transition: LivenessTransition) => void;
 }
 
 export interface HostsFeature {
@@ -82,7 +84,10 @@ export function hostsFeature(ctx: HostsContext, options: HostsFeatureOptions = {
     store,
     hosts,
     thresholds,
-    onTransition: (t) => noteTransition(ctx, t),
+    onTransition: (t) => {
+      noteTransition(ctx, t);
+      options.onLivenessTransition?.(t);
+    },
   });
 
   const enrolments = new Enrolments({

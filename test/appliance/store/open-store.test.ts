@@ -54,7 +54,7 @@ test('openStore() creates a new store at LATEST_SCHEMA_VERSION in WAL mode', () 
   inspect(path, (db) => {
     assert.is(db.pragma('journal_mode', { simple: true }), 'wal');
     assert.is(db.pragma('user_version', { simple: true }), LATEST_SCHEMA_VERSION);
-    assert.equal(tableNames(db), ['audit_log', 'boot_bmcs', 'enrolment_replays', 'events', 'flavors', 'hosts', 'images', 'instance_events', 'instances', 'join_tokens', 'key_pairs', 'leases', 'meta', 'projects', 'quotas', 'role_bindings', 'server_groups', 'tokens', 'usage_events', 'users']);
+    assert.equal(tableNames(db), ['audit_log', 'boot_bmcs', 'enrolment_replays', 'events', 'flavors', 'hosts', 'images', 'instance_evacuations', 'instance_events', 'instances', 'join_tokens', 'key_pairs', 'leases', 'meta', 'projects', 'quotas', 'role_bindings', 'server_groups', 'tokens', 'usage_events', 'users']);
   });
 });
 
