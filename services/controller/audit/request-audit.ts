@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import { apiErrors } from '../../../appliance/api/index.ts';
 import type { Principal } from '../access/access.ts';
 import type { ActorKind, AuditEntry, AuditLog } from './audit-log.ts';
 
@@ -41,4 +42,17 @@ export function wasAudited(request: FastifyRequest): boolean {
 /** Marks a request as accounted for without an entry (a throttled denial, say). */
 export function markAudited(request: FastifyRequest): void {
   audited.add(request);
+}
+
+/**
+ * The caller of a route whose change writes its own audit entry (in the
+ * change's transaction), named as the audit log names it; the request then
+ * counts as audited. The access plugin has set the principal on such routes.
+ */
+export function auditedActor(request: FastifyRequest): { actor: string; actorKind: ActorKind; source: string } {
+  const principal = request.principal;
+  if (principal === undefined) throw apiErrors.UNAUTHENTICATED();
+  markAudited(request);
+  const { actor, actorKind } = actorOf(principal);
+  return { actor, actorKind, source: request.ip };
 }

@@ -1,12 +1,10 @@
 import type { Readable } from 'node:stream';
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { apiErrors } from '../../../appliance/api/index.ts';
 import type { Access } from '../access/access.ts';
 import { GUARDED, NoQuery, ProjectParams, replies } from '../api/schemas.ts';
-import { actorOf as auditActorOf, markAudited } from '../audit/request-audit.ts';
+import { auditedActor as actorOf } from '../audit/request-audit.ts';
 import { controllerErrors } from '../errors.ts';
-import type { Actor } from '../hosts/host-admin.ts';
 import type { ProjectRepository } from '../identity/project-repository.ts';
 import type { ComputeAdmin, PowerAction, StoredPlacement } from './compute-admin.ts';
 import type { ComputeRepository, FlavorRecord, ImageRecord, InstanceRecord, KeyPairRecord, ServerGroupRecord } from './compute-repository.ts';
@@ -298,11 +296,3 @@ function isCloudAdmin(request: FastifyRequest): boolean {
   return request.principal?.roles.includes('cloud-admin') ?? false;
 }
 
-/** The caller as the audit log names it; ComputeAdmin writes the entry in the change's own transaction. */
-function actorOf(request: FastifyRequest): Actor {
-  const principal = request.principal;
-  if (principal === undefined) throw apiErrors.UNAUTHENTICATED();
-  markAudited(request);
-  const { actor, actorKind } = auditActorOf(principal);
-  return { actor, actorKind, source: request.ip };
-}

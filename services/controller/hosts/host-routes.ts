@@ -1,9 +1,8 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import { apiErrors } from '../../../appliance/api/index.ts';
 import { ENROLMENT_PATH, EnrolmentAnswer, EnrolmentRequest, type Host } from '../../../appliance/contracts/index.ts';
 import type { Access } from '../access/access.ts';
-import { actorOf as auditActorOf, markAudited } from '../audit/request-audit.ts';
+import { auditedActor as actorOf, markAudited } from '../audit/request-audit.ts';
 import type { Enrolments } from './enrolments.ts';
 import type { Actor, HostAdmin } from './host-admin.ts';
 import type { HostRecord } from './host-repository.ts';
@@ -158,14 +157,3 @@ function joinTokenView(token: JoinTokenRecord, now: Date): JoinToken {
   };
 }
 
-/**
- * The caller as the audit log names it; the access plugin has set the principal on every cloud-admin route.
- * HostAdmin writes the audit entry in the mutation's own transaction, so the request counts as audited.
- */
-function actorOf(request: FastifyRequest): Actor {
-  const principal = request.principal;
-  if (principal === undefined) throw apiErrors.UNAUTHENTICATED();
-  markAudited(request);
-  const { actor, actorKind } = auditActorOf(principal);
-  return { actor, actorKind, source: request.ip };
-}
