@@ -16,7 +16,7 @@ DATA_DIR ?= var
 
 SOURCES := $(shell find appliance services scripts -name '*.ts' 2>/dev/null) package.json package-lock.json
 
-.PHONY: help setup build host-image run test bench typecheck lint clean
+.PHONY: help setup build host-image test-instance-image run test bench typecheck lint clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -38,11 +38,14 @@ dist/alliance: $(SOURCES)
 host-image: build ## the stateless image network-booted hosts run: image/out/host/x86_64/{vmlinuz,initrd.img}
 	@$(MAKE) --no-print-directory -C image host
 
+test-instance-image: ## the raw disk the instance boot test boots: image/out/test-instance/disk.raw
+	@$(MAKE) --no-print-directory -C image test-instance
+
 run: build ## start the appliance in the foreground on embedded defaults (data in ./var)
 	dist/alliance init --data-dir $(DATA_DIR)
 	exec dist/alliance serve --data-dir $(DATA_DIR)
 
-test: build host-image ## type check, lint and every test; ends with "N passed, N failed"
+test: build host-image test-instance-image ## type check, lint and every test; ends with "N passed, N failed"
 	$(TSX) test/run.ts
 
 bench: build host-image ## benchmarks, printed as ratios against references measured in the same run
