@@ -17,8 +17,8 @@ import type {
   ServerGroupRecord,
 } from './compute-repository.ts';
 import { computeErrors } from './errors.ts';
-import { checkExtraSpecs, flavorTraits } from './flavor-traits.ts';
-import { hostCapacityOf } from './host-capacity.ts';
+import { checkExtraSpecs } from './flavor-traits.ts';
+import { allocationsOf, placementHosts, placementRequestOf } from './host-capacity.ts';
 import { ImageTooLarge, type ImageFiles } from './image-files.ts';
 import type { place, PlacementDecision, PlacementPolicy, PlacementRequest } from './placement/index.ts';
 import { parsePublicKey } from './ssh-public-key.ts';
@@ -63,7 +63,6 @@ export interface StoredPlacement {
 export type PowerAction = 'start' | 'stop' | 'reboot';
 
 /** Hosts whose capacity placement counts: enrolled ones (placement itself filters on state and says why). */
-const ENROLLED: ReadonlySet<string> = new Set(['active', 'suspect', 'offline']);
 
 /**
  * Every compute mutation: each runs in one store transaction with its audit
@@ -254,25 +253,9 @@ export class ComputeAdmin {
       if (excess !== undefined) throw computeErrors.OVER_QUOTA({ name: input.name, project: projectId, ...excess });
 
       const id = randomUUID();
-      const traits = flavorTraits(flavor.extraSpecs);
-      const request: PlacementRequest = {
-        instanceId: id,
-        vcpus: flavor.vcpus,
-        memoryMiB: flavor.memoryMiB,
-        diskGiB: flavor.diskGiB,
-        requiredTraits: traits.required,
-        forbiddenTraits: traits.forbidden,
-        serverGroup: group === undefined ? undefined : { id: group.id, policy: group.policy },
-        purpose: 'create',
-      };
-      const hosts = this.#o
-        .hosts()
-        .filter((h) => ENROLLED.has(h.state))
-        .map(hostCapacityOf)
-        .filter((h) => h !== undefined);
-      const allocations = repo
-        .sized({ placed: true })
-        .map((i) => ({ instanceId: i.id, hostId: i.hostId!, vcpus: i.vcpus, memoryMiB: i.memoryMiB, diskGiB: i.diskGiB, serverGroupId: i.serverGroupId ?? undefined }));
+      const request = placementRequestOf(id, flavor, group, 'create');
+      const hosts = placementHosts(this.#o.hosts());
+      const allocations = allocationsOf(repo.sized({ placed: true }));
       const decision = this.#o.place(request, hosts, allocations, this.#o.policy);
       const at = this.#at();
       const placement: StoredPlacement = { decidedAt: at, request, decision };

@@ -3,9 +3,8 @@ import type { Store } from '../../../../appliance/store/index.ts';
 import type { HostRecord, HostRepository } from '../../hosts/host-repository.ts';
 import type { StoredPlacement } from '../compute-admin.ts';
 import type { ComputeRepository, InstanceRecord } from '../compute-repository.ts';
-import { flavorTraits } from '../flavor-traits.ts';
-import { hostCapacityOf } from '../host-capacity.ts';
-import type { place, PlacementPolicy, PlacementRequest } from '../placement/index.ts';
+import { allocationsOf, placementHosts, placementRequestOf } from '../host-capacity.ts';
+import type { place, PlacementPolicy } from '../placement/index.ts';
 import { rejectionSummary } from '../rejection-summary.ts';
 import type { EvacuationRepository } from './evacuation-repository.ts';
 import { evacuationStep, nextEvacuationAction, type Evacuation, type EvacuationEvent, type FenceOutcome } from './evacuation-step.ts';
@@ -28,7 +27,6 @@ export interface EvacuatorOptions {
   readonly onError?: (err: unknown) => void;
 }
 
-const ENROLLED: ReadonlySet<string> = new Set(['active', 'suspect', 'offline']);
 
 /**
  * The I/O around evacuationStep(): reads the store, calls boot.power over the
@@ -177,24 +175,10 @@ export class Evacuator {
     const flavor = repo.flavor(instance.flavorId);
     if (flavor === undefined) return { event: { kind: 'no-host', summary: `its flavor ${instance.flavorId} is gone`, atMs }, placement: undefined };
     const group = instance.serverGroupId === null ? undefined : repo.serverGroup(instance.projectId, instance.serverGroupId);
-    const traits = flavorTraits(flavor.extraSpecs);
-    const request: PlacementRequest = {
-      instanceId: instance.id,
-      vcpus: flavor.vcpus,
-      memoryMiB: flavor.memoryMiB,
-      diskGiB: flavor.diskGiB,
-      requiredTraits: traits.required,
-      forbiddenTraits: traits.forbidden,
-      serverGroup: group === undefined ? undefined : { id: group.id, policy: group.policy },
-      purpose: 'evacuate',
-      excludeHosts: [failed.id],
-    };
-    const all = hosts.list().filter((h) => ENROLLED.has(h.state));
-    const capacities = all.map(hostCapacityOf).filter((h) => h !== undefined);
-    const allocations = repo
-      .sized({ placed: true })
-      .filter((i) => i.id !== instance.id)
-      .map((i) => ({ instanceId: i.id, hostId: i.hostId!, vcpus: i.vcpus, memoryMiB: i.memoryMiB, diskGiB: i.diskGiB, serverGroupId: i.serverGroupId ?? undefined }));
+    const request = placementRequestOf(instance.id, flavor, group, 'evacuate', [failed.id]);
+    const all = hosts.list();
+    const capacities = placementHosts(all);
+    const allocations = allocationsOf(repo.sized({ placed: true }).filter((i) => i.id !== instance.id));
     const decision = this.#o.place(request, capacities, allocations, policy);
     const placement: StoredPlacement = { decidedAt: new Date(atMs).toISOString(), request, decision };
     if (decision.kind === 'impossible') return { event: { kind: 'no-host', summary: rejectionSummary(decision), atMs }, placement };
