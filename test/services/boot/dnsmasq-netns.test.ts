@@ -7,6 +7,7 @@ import { rmSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { cleanEnv, runCli, startServe, tempDir, type ServingAppliance } from '../../_support/appliance-process.ts';
+import { dnsmasqDrained } from '../../_support/dnsmasq-drained.ts';
 import { createTestNetwork, type TestNetwork } from '../../_support/netns.ts';
 
 const CLIENT_MAC = '52:54:00:00:20:01';
@@ -63,6 +64,7 @@ test.after(async () => {
     appliance.child.kill('SIGTERM');
     await appliance.exited;
   }
+  if (nodeId !== undefined) await dnsmasqDrained(`/run/alliance-boot/${nodeId.slice(0, 16).toLowerCase()}`);
   net?.destroy();
   if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   // The boot service's run directory (dnsmasq.conf, the hook wrapper, hosts/) is left for inspection by design; not by tests.

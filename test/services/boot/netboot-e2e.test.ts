@@ -14,6 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { cleanEnv, ROOT, runCli, startServe, tempDir, type ServingAppliance } from '../../_support/appliance-process.ts';
+import { dnsmasqDrained } from '../../_support/dnsmasq-drained.ts';
 import { createTestNetwork, type TestHost } from '../../_support/netns.ts';
 import { startPxeVm, type PxeVm } from '../../_support/pxe-vm.ts';
 
@@ -114,6 +115,7 @@ test.before(async () => {
 test.after(async () => {
   await Promise.all(vms.map((vm) => vm.destroy()));
   await stopAppliance();
+  if (nodeId !== undefined) await dnsmasqDrained(`/run/alliance-boot/${nodeId.slice(0, 16).toLowerCase()}`);
   net.destroy();
   rmSync(root, { recursive: true, force: true });
   if (nodeId !== undefined) rmSync(`/run/alliance-boot/${nodeId.slice(0, 16).toLowerCase()}`, { recursive: true, force: true });
