@@ -15,7 +15,10 @@ export function withEvacuationTimer(service: ServiceDefinition, evacuator: Pick<
     async start(ctx) {
       const running = await service.start(ctx);
       const tick = (): void => {
-        evacuator.tick().catch((err: unknown) => ctx.log.error({ err }, 'evacuation pass failed; the next tick tries again'));
+        // Through a promise, so that even a tick that throws at once is logged, never an uncaught exception.
+        Promise.resolve()
+          .then(() => evacuator.tick())
+          .catch((err: unknown) => ctx.log.error({ err }, 'evacuation pass failed; the next tick tries again'));
       };
       tick();
       const timer = setInterval(tick, everyMs);

@@ -60,13 +60,14 @@ export class Evacuator {
    * after a restart this resumes what was interrupted; on a timer it retries
    * fences whose back-off has passed.
    */
-  tick(): Promise<void> {
+  async tick(): Promise<void> {
+    // async: a store error in the reads below rejects the promise instead of throwing out of a timer callback.
     const hostIds = new Set(this.#o.evacuations.hostsUnderWay());
     for (const host of this.#o.hosts.list({ state: 'offline' })) {
       this.#startOffline(host.id);
       hostIds.add(host.id);
     }
-    return Promise.all([...hostIds].map((id) => this.run(id))).then(() => undefined);
+    await Promise.all([...hostIds].map((id) => this.run(id)));
   }
 
   /** One pass over the host's evacuations, after any pass still running for it. */

@@ -36,4 +36,22 @@ test('withEvacuationTimer() logs a failed pass and keeps the service running', a
   assert.match(String((errors[0] as { err: Error }).err), /store is gone/);
 });
 
+test('withEvacuationTimer() logs a pass that throws at once (a store error before any await) instead of letting it escape the timer', async () => {
+  const errors: unknown[] = [];
+  const log = createLogger('fatal');
+  const inner: ServiceDefinition = { name: 'controller', start: async () => ({ stop: async () => undefined }) };
+  const throwing = {
+    tick: (): Promise<void> => {
+      throw new Error('database is locked');
+    },
+    idle: async () => undefined,
+  };
+  const wrapped = withEvacuationTimer(inner, throwing, 60_000);
+  const running = await wrapped.start({ log: Object.assign(Object.create(log) as typeof log, { error: (obj: unknown) => void errors.push(obj) }), signal: new AbortController().signal, fail: (err) => errors.push(['fail', err]) });
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  await running.stop();
+  assert.is(errors.length, 1);
+  assert.match(String((errors[0] as { err: Error }).err), /database is locked/);
+});
+
 test.run();
