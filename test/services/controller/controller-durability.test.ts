@@ -44,6 +44,7 @@ test('the controller killed with SIGKILL during project writes and enrolments ke
   let running: ServingAppliance | undefined;
   let agent: ChildProcess | undefined;
   let agentHostId: string | undefined;
+  let roundsPassed = false;
   try {
     for (let round = 0; round < ROUNDS; round += 1) {
       const appliance: ServingAppliance = await startServe(['--data-dir', dir]);
@@ -143,10 +144,11 @@ test('the controller killed with SIGKILL during project writes and enrolments ke
         db.close();
       }
     }
+    roundsPassed = true;
   } finally {
-    // A failed check must not leave the appliance (and the writers looping on it) behind.
+    // A failed check must not leave the appliance (and the writers looping on it), nor the agent, behind.
     running?.child.kill('SIGKILL');
-    if (running === undefined) agent?.kill('SIGKILL');
+    if (!roundsPassed) agent?.kill('SIGKILL');
   }
   assert.ok(projects.length + admitted.size >= ROUNDS * 10, 'enough writes were acknowledged to mean something');
 
