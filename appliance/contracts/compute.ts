@@ -116,8 +116,15 @@ export function domainNameOf(instanceId: string): string {
   return `alliance-${instanceId}`;
 }
 
+const UUID = new RegExp(UUID_PATTERN);
+
+/** Whether a string is an instance id (a lower-case UUID). */
+export function isInstanceId(text: string): boolean {
+  return UUID.test(text);
+}
+
 /** The instance id of one of our domain names, or undefined for any other domain. */
 export function instanceIdOfDomain(name: string): string | undefined {
   const id = name.startsWith('alliance-') ? name.slice('alliance-'.length) : '';
-  return new RegExp(UUID_PATTERN).test(id) ? id : undefined;
+  return isInstanceId(id) ? id : undefined;
 }

@@ -27,6 +27,7 @@ export {
   INSTANCE_OBSERVED_STATES,
   INSTANCE_POWER,
   instanceIdOfDomain,
+  isInstanceId,
   InstanceMetadataSchema,
   InstanceReportSchema,
   InstancesReportParams,

@@ -13,7 +13,7 @@ export const INITIAL_SESSION: SessionState = { hostState: undefined, sentInvento
 export interface HeartbeatStep {
   readonly state: SessionState;
   readonly sendInventory: boolean;
-  /** The host's state changed (or this is the first answer): fetch host.desired and reconcile. */
+  /** The host's state changed (or this is the first answer), or the host runs instances (they need a pass every round): fetch host.desired. */
   readonly fetchDesired: boolean;
   /** The controller no longer counts this host as enrolled: enrol again. */
   readonly reenrol: boolean;
@@ -23,13 +23,15 @@ export interface HeartbeatStep {
 /**
  * After a heartbeat answer: send the inventory when the controller asks for it
  * or ours changed since it last took one; fetch desired state when the host's
- * state moved; enrol again when the host was retired or rejected.
+ * state moved, or every round on a host that runs instances (shutdown
+ * timeouts, retries after back-off and crashed domains need a pass each
+ * round); enrol again when the host was retired or rejected.
  */
-export function afterHeartbeat(state: SessionState, result: HeartbeatResult, facts: { readonly inventoryHash: string }): HeartbeatStep {
+export function afterHeartbeat(state: SessionState, result: HeartbeatResult, facts: { readonly inventoryHash: string; readonly runsInstances: boolean }): HeartbeatStep {
   return {
     state: { ...state, hostState: result.state },
     sendInventory: result.sendInventory || facts.inventoryHash !== state.sentInventoryHash,
-    fetchDesired: result.state !== state.hostState,
+    fetchDesired: result.state !== state.hostState || facts.runsInstances,
     reenrol: result.state === 'retired' || result.state === 'rejected',
     nextInMs: Math.min(600, Math.max(1, Math.floor(result.intervalSeconds) || 1)) * 1000,
   };

@@ -1,7 +1,8 @@
 import { Value } from '@sinclair/typebox/value';
 import { BusClient } from '../../appliance/bus/index.ts';
-import { DesiredResult, HeartbeatResult, HOST_METHODS, type HeartbeatParams, type HostHealth } from '../../appliance/contracts/index.ts';
+import { canonicalJson, DesiredResult, HeartbeatResult, HOST_METHODS, type HeartbeatParams, type HostHealth } from '../../appliance/contracts/index.ts';
 import { describeError } from '../../appliance/errors/index.ts';
+import { sha256Hex } from '../../appliance/identity/index.ts';
 import type { Logger } from '../../appliance/log/index.ts';
 import { backoffDelay } from './backoff-delay.ts';
 import type { Bootstrap } from './bootstrap-file.ts';
@@ -47,7 +48,9 @@ export async function runHeartbeatLoop(bootstrap: Bootstrap, options: HeartbeatL
   const timeoutMs = options.callTimeoutMs ?? 5000;
   let state: SessionState = INITIAL_SESSION;
   let observed: Observed = { generation: undefined };
-  let lastLogged: number | undefined;
+  // The instance pass runs beside the heartbeats (an image download must not make the host look dead), one at a time.
+  let instancePass: Promise<void> | undefined;
+  let reportedHash: string | undefined;
   let failures = 0;
   let client: BusClient | undefined;
   try {
@@ -71,7 +74,8 @@ export async function runHeartbeatLoop(bootstrap: Bootstrap, options: HeartbeatL
         const params: HeartbeatParams = { health: options.health(), addresses: [...options.addresses()], agentVersion: options.agentVersion, inventoryHash: inventory.hash };
         const answer = await c.call(HOST_METHODS.heartbeat, params, { signal });
         if (!Value.Check(HeartbeatResult, answer)) throw new TypeError(`host.heartbeat answered ${JSON.stringify(answer).slice(0, 200)}, not a heartbeat result`);
-        const step = afterHeartbeat(state, answer, { inventoryHash: inventory.hash });
+        const step = afterHeartbeat(state, answer, { inventoryHash: inventory.hash, runsInstances: options.instances !== undefined });
+        const hostStateBefore = state.hostState;
         if (failures > 0 || state.hostState === undefined) log.info({ url, state: answer.state, intervalSeconds: answer.intervalSeconds }, 'bus session with the controller is up');
         failures = 0;
         state = step.state;
@@ -80,17 +84,28 @@ export async function runHeartbeatLoop(bootstrap: Bootstrap, options: HeartbeatL
           return { kind: 'refused', code: `host ${answer.state}` };
         }
         if (step.sendInventory) await sendInventoryNow();
-        // Instances need a pass every round (shutdown timeouts, retries after back-off, crashed domains), not only when the host's state moves.
-        if (step.fetchDesired || options.instances !== undefined) {
+        if (step.fetchDesired) {
           const desired = await c.call(HOST_METHODS.desired, {}, { signal });
           if (!Value.Check(DesiredResult, desired)) throw new TypeError(`host.desired answered ${JSON.stringify(desired).slice(0, 200)}, not desired state`);
           const plan = reconcile(desired, observed);
+          if (plan.generation !== observed.generation || answer.state !== hostStateBefore) {
+            log.info({ generation: plan.generation, state: plan.state, actions: plan.actions.length }, plan.summary);
+          }
           if (plan.actions.length === 0) observed = { generation: plan.generation };
-          if (step.fetchDesired || plan.generation !== lastLogged) log.info({ generation: plan.generation, state: plan.state, actions: plan.actions.length }, plan.summary);
-          lastLogged = plan.generation;
-          if (options.instances !== undefined) {
-            const report = await options.instances.pass(desired.instances, (method, p) => c.call(method, p, { signal, timeoutMs: Math.max(timeoutMs, 30_000) }));
-            await c.call(HOST_METHODS.instances, report, { signal });
+          const runner = options.instances;
+          if (runner !== undefined && instancePass === undefined) {
+            instancePass = (async () => {
+              const report = await runner.pass(desired.instances, (method, p) => c.call(method, p, { signal, timeoutMs: Math.max(timeoutMs, 30_000) }));
+              // Only a change is sent: each report is a write on the controller.
+              const hash = sha256Hex(canonicalJson(report));
+              if (hash === reportedHash) return;
+              await c.call(HOST_METHODS.instances, report, { signal });
+              reportedHash = hash;
+            })()
+              .catch((err: unknown) => {
+                if (!signal.aborted) log.warn({ err: describeError(err) }, 'instance pass failed; the next round tries again');
+              })
+              .finally(() => (instancePass = undefined));
           }
         }
         if (!(await sleep(step.nextInMs, signal))) break;
@@ -116,6 +131,7 @@ export async function runHeartbeatLoop(bootstrap: Bootstrap, options: HeartbeatL
     }
     return { kind: 'stopped' };
   } finally {
+    await instancePass;
     client?.close();
   }
 }

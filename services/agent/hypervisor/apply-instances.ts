@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { open, readdir, readFile, writeFile, mkdir } from 'node:fs/promises';
-import { domainNameOf, instanceIdOfDomain, type InstanceReport, type InstanceSpec, type InstancesReportParams } from '../../../appliance/contracts/index.ts';
+import { domainNameOf, instanceIdOfDomain, isInstanceId, type InstanceReport, type InstanceSpec, type InstancesReportParams } from '../../../appliance/contracts/index.ts';
 import { describeError, isAllianceError } from '../../../appliance/errors/index.ts';
+import { writeFileAtomic } from '../../../appliance/files/index.ts';
 import { backoffDelay } from '../backoff-delay.ts';
 import { hypervisorErrors } from './errors.ts';
 import { instanceFiles, type HypervisorPaths } from './hypervisor-paths.ts';
@@ -80,7 +81,8 @@ export async function applyInstances(desired: readonly InstanceSpec[], memory: R
     }
   }
 
-  const after = await observeInstances(deps).catch(() => before);
+  // Nothing was done: what was seen before the plan is still what there is.
+  const after = plan.actions.length === 0 ? before : await observeInstances(deps).catch(() => before);
   const seen = new Map(after.map((o) => [o.id, o]));
   const backoff = deps.backoff ?? { minMs: 5000, maxMs: 300_000 };
   for (const id of touched) {
@@ -121,12 +123,12 @@ export async function observeInstances(deps: Pick<ApplyDeps, 'libvirt' | 'paths'
       domains.set(id, await deps.libvirt.domainState(name));
     } catch (err) {
       // Undefined between the listing and now: it counts as gone.
-      if (!isAllianceError(err, hypervisorErrors.DOMAIN_NOT_FOUND().code)) throw err;
+      if (!isAllianceError(err, 'APL_HYPERVISOR_DOMAIN_NOT_FOUND')) throw err;
       ids.delete(id);
     }
   }
   for (const entry of await readdir(deps.paths.instances, { withFileTypes: true }).catch(() => [])) {
-    if (entry.isDirectory() && instanceIdOfDomain(domainNameOf(entry.name)) !== undefined) ids.add(entry.name);
+    if (entry.isDirectory() && isInstanceId(entry.name)) ids.add(entry.name);
   }
   const observed: ObservedInstance[] = [];
   for (const id of [...ids].sort()) {
@@ -140,7 +142,8 @@ export async function observeInstances(deps: Pick<ApplyDeps, 'libvirt' | 'paths'
 async function runAction(action: InstanceAction, deps: ApplyDeps): Promise<void> {
   const files = instanceFiles(deps.paths, action.id);
   const name = domainNameOf(action.id);
-  const recordGeneration = (generation: number): Promise<void> => writeFile(files.rebootGeneration, `${generation}\n`);
+  // Atomic: a file torn by a crash would read as generation 0 and reboot a running guest for nothing.
+  const recordGeneration = async (generation: number): Promise<void> => writeFileAtomic(files.rebootGeneration, `${generation}\n`, 0o644);
   switch (action.kind) {
     case 'fetch-image':
       await deps.images.ensure(action.image);

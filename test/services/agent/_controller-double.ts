@@ -73,9 +73,8 @@ export class ControllerDouble {
   /** Answer admissions with a controllerProof made with the wrong secret. */
   lie = false;
   intervalSeconds = 1;
-  /** What host.desired lists for every host, and the generation it says. */
+  /** What host.desired lists for every host. */
   desiredInstances: InstanceSpec[] = [];
-  desiredGeneration = 1;
   /** Image files host.image-chunk serves, by image id. */
   readonly images = new Map<string, Buffer>();
   /** While set, host.heartbeat fails with this code (a controller in trouble, not a refusal). */
@@ -142,7 +141,7 @@ export class ControllerDouble {
           handler: (_params, ctx) => {
             const hostId = hostOf(ctx.credential);
             ref.self!.#record({ kind: 'desired', hostId });
-            return { generation: ref.self!.desiredGeneration, state: ref.self!.hosts.get(hostId)!.state, labels: {}, instances: ref.self!.desiredInstances };
+            return { generation: 1, state: ref.self!.hosts.get(hostId)!.state, labels: {}, instances: ref.self!.desiredInstances };
           },
         }),
         [HOST_METHODS.instances]: defineMethod({

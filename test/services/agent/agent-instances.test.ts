@@ -23,7 +23,7 @@ killIfFrozen();
 const FAST = { minMs: 20, maxMs: 200 };
 const inventory = toInventory(JSON.parse(readFileSync(join(import.meta.dirname, 'testdata', 'raw-inventory-server.json'), 'utf8')) as RawInventory);
 const root = tempDir('agent-instances');
-// A raw image of 3 MiB + 5 bytes: more than one 1 MiB chunk, and a last short one.
+// A raw image of 3 MiB + 5 bytes: several chunks (IMAGE_CHUNK_BYTES), and a last short one.
 const image = Buffer.alloc(3 * 1024 * 1024 + 5, 7);
 const imageId = randomUUID();
 let double: ControllerDouble;
@@ -86,13 +86,16 @@ test('runAgent() with agent.libvirt_uri makes, stops and removes the instances h
     assert.ok(existsSync(join(instanceDir, 'disk.qcow2')), 'the root disk was made over the cached image');
     assert.ok(existsSync(join(instanceDir, 'seed.iso')), 'the NoCloud seed was written');
     assert.ok(existsSync(join(dir, 'agent', 'images', `${imageId}.raw`)), 'the image is cached once, checked');
+    // Converged: passes go on every round, but an unchanged report is not sent again.
+    const reports = double.count('instances', hostId);
+    const heartbeats = double.count('heartbeat', hostId);
+    await within(double.until(() => double.count('heartbeat', hostId) >= heartbeats + 3), 15_000, 'three more heartbeats');
+    assert.is(double.count('instances', hostId), reports, 'no report while nothing changed');
 
     double.desiredInstances = [spec('stopped')];
-    double.desiredGeneration += 1;
     await within(double.until(() => lastReport(hostId)?.[0]?.state === 'stopped'), 30_000, 'a report of the instance stopped');
 
     double.desiredInstances = [];
-    double.desiredGeneration += 1;
     await within(
       double.until(() => double.events.some((e) => e.kind === 'instances' && e.hostId === hostId && e.report.removed.includes(spec('stopped').id))),
       30_000,

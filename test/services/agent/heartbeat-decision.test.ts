@@ -18,9 +18,15 @@ const steps: Record<string, [SessionState, ReturnType<typeof answer>, string, { 
   'an absurd interval is bounded above': [sent, answer({ intervalSeconds: 86_400 }), 'h1', { sendInventory: false, fetchDesired: false, reenrol: false, nextInMs: 600_000 }],
   'a zero interval is one second': [sent, answer({ intervalSeconds: 0 }), 'h1', { sendInventory: false, fetchDesired: false, reenrol: false, nextInMs: 1000 }],
 };
+test('afterHeartbeat(): a host that runs instances fetches desired state every round, steady or not', () => {
+  for (const result of [answer(), answer({ sendInventory: true }), answer({ state: 'suspect' })]) {
+    assert.ok(afterHeartbeat(sent, result, { inventoryHash: 'h1', runsInstances: true }).fetchDesired, JSON.stringify(result));
+  }
+});
+
 for (const [name, [state, result, hash, expected]] of Object.entries(steps)) {
   test(`afterHeartbeat(): ${name}`, () => {
-    const step = afterHeartbeat(state, result, { inventoryHash: hash });
+    const step = afterHeartbeat(state, result, { inventoryHash: hash, runsInstances: false });
     assert.equal({ sendInventory: step.sendInventory, fetchDesired: step.fetchDesired, reenrol: step.reenrol, nextInMs: step.nextInMs }, expected);
     assert.is(step.state.hostState, result.state);
     assert.is(step.state.sentInventoryHash, state.sentInventoryHash);
