@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../../appliance/files/index.ts';
 
 // Lease hook calls the appliance could not take. dnsmasq acknowledges a lease
 // to the client before its hook runs, so when the appliance is down (killed,
@@ -22,25 +23,10 @@ export function leaseSpoolDir(dataDir: string): string {
 
 /** Writes one call, synced, under a name that sorts by time; returns the file's path. */
 export function spoolLeaseCall(dir: string, call: SpooledCall, now: Date): string {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
   // Hooks never run concurrently, but a hook of an orphaned dnsmasq might run beside a new one's: keep names unique.
-  const name = `${now.getTime().toString().padStart(15, '0')}-${randomBytes(4).toString('hex')}.json`;
-  const temp = join(dir, `.${name}.tmp`);
-  const fd = openSync(temp, 'wx', 0o600);
-  try {
-    writeSync(fd, JSON.stringify({ argv: call.argv, env: call.env }));
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temp, join(dir, name));
-  const dirFd = openSync(dir, 'r');
-  try {
-    fsyncSync(dirFd);
-  } finally {
-    closeSync(dirFd);
-  }
-  return join(dir, name);
+  const file = join(dir, `${now.getTime().toString().padStart(15, '0')}-${randomBytes(4).toString('hex')}.json`);
+  writeFileAtomic(file, JSON.stringify({ argv: call.argv, env: call.env }));
+  return file;
 }
 
 export type SpoolEntry = { readonly file: string; readonly call: SpooledCall } | { readonly file: string; readonly problem: string };
