@@ -34,6 +34,11 @@ const DNSMASQ_PATHS = ['/usr/sbin/dnsmasq', '/usr/bin/dnsmasq', '/sbin/dnsmasq']
 const HOST_SYNC_MS = 10_000;
 const BOOT_BODY_LIMIT = 1024;
 
+/** The boot service's run directory: per node, so two appliances on one machine do not share it. */
+export function bootRunDir(nodeId: string): string {
+  return join('/run/alliance-boot', nodeId.slice(0, 16).toLowerCase());
+}
+
 /**
  * dnsmasq's part of DnsmasqProcessOptions from the boot settings. Its run
  * directory is under /run, not the data directory: dnsmasq drops to nobody
@@ -47,7 +52,7 @@ export function dnsmasqOptions(options: Omit<BootServiceOptions, 'plugin'>): Omi
       ? { kind: 'dhcp' as const, rangeStart: boot.range_start, rangeEnd: boot.range_end, netmask: boot.netmask, leaseSeconds: boot.lease_s }
       : { kind: 'proxy' as const, subnet: boot.range_start, netmask: boot.netmask };
   return {
-    runDir: join('/run/alliance-boot', options.nodeId.slice(0, 16).toLowerCase()),
+    runDir: bootRunDir(options.nodeId),
     spec: {
       interface: boot.interface,
       serverAddress: boot.server_address,

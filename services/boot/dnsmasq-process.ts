@@ -217,7 +217,7 @@ export class DnsmasqProcess {
 }
 
 /** Every process with its arguments, from /proc; ones that vanish while read are left out. */
-function listProcesses(): { pid: number; args: string[] }[] {
+export function listProcesses(): { pid: number; args: string[] }[] {
   const found: { pid: number; args: string[] }[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;

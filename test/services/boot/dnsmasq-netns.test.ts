@@ -9,6 +9,7 @@ import * as assert from 'uvu/assert';
 import { cleanEnv, runCli, startServe, tempDir, type ServingAppliance } from '../../_support/appliance-process.ts';
 import { dnsmasqDrained } from '../../_support/dnsmasq-drained.ts';
 import { createTestNetwork, type TestNetwork } from '../../_support/netns.ts';
+import { bootRunDir } from '../../../services/boot/boot-service.ts';
 
 const CLIENT_MAC = '52:54:00:00:20:01';
 const LATE_MAC = '52:54:00:00:20:02';
@@ -64,11 +65,11 @@ test.after(async () => {
     appliance.child.kill('SIGTERM');
     await appliance.exited;
   }
-  if (nodeId !== undefined) await dnsmasqDrained(`/run/alliance-boot/${nodeId.slice(0, 16).toLowerCase()}`);
+  if (nodeId !== undefined) await dnsmasqDrained(bootRunDir(nodeId));
   net?.destroy();
   if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   // The boot service's run directory (dnsmasq.conf, the hook wrapper, hosts/) is left for inspection by design; not by tests.
-  if (nodeId !== undefined) rmSync(`/run/alliance-boot/${nodeId.slice(0, 16).toLowerCase()}`, { recursive: true, force: true });
+  if (nodeId !== undefined) rmSync(bootRunDir(nodeId), { recursive: true, force: true });
 });
 
 function serveArgs(): string[] {

@@ -17,6 +17,7 @@ import { cleanEnv, ROOT, runCli, startServe, tempDir, type ServingAppliance } fr
 import { dnsmasqDrained } from '../../_support/dnsmasq-drained.ts';
 import { createTestNetwork, type TestHost } from '../../_support/netns.ts';
 import { startPxeVm, type PxeVm } from '../../_support/pxe-vm.ts';
+import { bootRunDir } from '../../../services/boot/boot-service.ts';
 
 interface ListedHost {
   id: string;
@@ -115,10 +116,10 @@ test.before(async () => {
 test.after(async () => {
   await Promise.all(vms.map((vm) => vm.destroy()));
   await stopAppliance();
-  if (nodeId !== undefined) await dnsmasqDrained(`/run/alliance-boot/${nodeId.slice(0, 16).toLowerCase()}`);
+  if (nodeId !== undefined) await dnsmasqDrained(bootRunDir(nodeId));
   net.destroy();
   rmSync(root, { recursive: true, force: true });
-  if (nodeId !== undefined) rmSync(`/run/alliance-boot/${nodeId.slice(0, 16).toLowerCase()}`, { recursive: true, force: true });
+  if (nodeId !== undefined) rmSync(bootRunDir(nodeId), { recursive: true, force: true });
 });
 
 test('a BIOS and a UEFI machine with empty disks network-boot the host image and enrol with their inventory', async () => {
