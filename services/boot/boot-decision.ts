@@ -18,7 +18,7 @@ export interface BootRequest {
 }
 
 /** Per-host boot override set by an operator. */
-export type BootOverride = 'local-disk' | 'host-image';
+export type BootOverride = 'local-disk';
 
 export interface BootFacts {
   /** The host that owns the MAC, if any. */
@@ -65,9 +65,8 @@ export function firmwareOf(arch: string, platform: string): Firmware | undefined
  * every image boot carries a join code):
  * pending → enrol; active, suspect, offline → host-image; retired, rejected → deny.
  * An override of `local-disk` wins over every state (the operator's way to boot a
- * retired or rejected machine's own disk); `host-image` turns a deny into nothing
- * (a retired host needs a new enrolment, a rejected one is refused) and a pending
- * host still enrols, since it has no credential to boot the image with.
+ * retired or rejected machine's own disk). The controller does not store
+ * overrides yet: today no host carries one.
  */
 export function decideBoot(request: BootRequest, facts: BootFacts): BootDecision {
   const mac = normaliseMac(request.mac ?? '');

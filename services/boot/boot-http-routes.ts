@@ -8,6 +8,7 @@ import type { Logger } from '../../appliance/log/index.ts';
 import { normaliseMac } from './_dhcp-values.ts';
 import { type BootDecision, decideBoot } from './boot-decision.ts';
 import { HOST_SCRIPT_PATH, IPXE_CHAIN_PATH, renderChainScript, renderIpxeScript } from './ipxe-script.ts';
+import type { KernelParams } from './kernel-cmdline.ts';
 
 // The plain-HTTP side of network boot: the first-stage script dnsmasq names,
 // the per-machine script, and the host image. Firmware cannot authenticate,
@@ -61,17 +62,21 @@ export function bootHttpRoutes(deps: BootHttpDeps): (app: FastifyInstance) => Pr
         }
         const { arch, platform, version } = request.query;
         const decision = decideBoot({ mac: request.query.mac, arch, platform, version }, { host, unknownMacPolicy: deps.policy });
-        let joinCode: string | undefined;
-        if ((decision.kind === 'enrol' || decision.kind === 'host-image') && decision.admit) {
-          try {
-            joinCode = await deps.joinCode(decision.mac, address);
-          } catch (err) {
-            return unavailable(reply, deps.log, err, 'mint a join code');
+        // Only a boot of the image needs a kernel command line: a deny or a local disk reads no certificate.
+        let kernel: KernelParams | undefined;
+        if (decision.kind === 'enrol' || decision.kind === 'host-image') {
+          kernel = { controller: deps.controller, fingerprint: deps.fingerprint() };
+          if (decision.admit) {
+            try {
+              kernel = { ...kernel, joinCode: await deps.joinCode(decision.mac, address) };
+            } catch (err) {
+              return unavailable(reply, deps.log, err, 'mint a join code');
+            }
           }
         }
         deps.onDecision(decision, address);
-        const kernel = { controller: deps.controller, fingerprint: deps.fingerprint(), ...(joinCode === undefined ? {} : { joinCode }) };
-        return reply.type(IPXE_TYPE).header('cache-control', 'no-store').send(renderIpxeScript(decision, { appliance: deps.applianceUrl, kernel }));
+        const script = renderIpxeScript(decision, { appliance: deps.applianceUrl, ...(kernel === undefined ? {} : { kernel }) });
+        return reply.type(IPXE_TYPE).header('cache-control', 'no-store').send(script);
       },
     );
 

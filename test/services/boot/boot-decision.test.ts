@@ -19,12 +19,12 @@ const deny = (reason: 'retired' | 'rejected'): BootDecision => ({ kind: 'deny', 
 
 // Every state × override; the policy for unknown MACs changes a known host's answer only by the join code.
 const expected: Record<HostState, Record<'none' | BootOverride, BootDecision>> = {
-  pending: { 'none': enrol, 'local-disk': disk, 'host-image': enrol },
-  active: { 'none': image, 'local-disk': disk, 'host-image': image },
-  suspect: { 'none': image, 'local-disk': disk, 'host-image': image },
-  offline: { 'none': image, 'local-disk': disk, 'host-image': image },
-  retired: { 'none': deny('retired'), 'local-disk': disk, 'host-image': deny('retired') },
-  rejected: { 'none': deny('rejected'), 'local-disk': disk, 'host-image': deny('rejected') },
+  pending: { 'none': enrol, 'local-disk': disk },
+  active: { 'none': image, 'local-disk': disk },
+  suspect: { 'none': image, 'local-disk': disk },
+  offline: { 'none': image, 'local-disk': disk },
+  retired: { 'none': deny('retired'), 'local-disk': disk },
+  rejected: { 'none': deny('rejected'), 'local-disk': disk },
 };
 
 test('decideBoot() table covers every host state', () => {
@@ -32,7 +32,7 @@ test('decideBoot() table covers every host state', () => {
 });
 
 for (const state of HOST_STATES) {
-  for (const override of ['none', 'local-disk', 'host-image'] as const) {
+  for (const override of ['none', 'local-disk'] as const) {
     for (const policy of ['discover', 'admit', 'ignore'] as const) {
       test(`decideBoot() answers a ${state} host with override ${override} under policy ${policy}`, () => {
         const host = { id: ID, state, ...(override === 'none' ? {} : { bootOverride: override }) };

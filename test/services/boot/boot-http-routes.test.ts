@@ -23,6 +23,8 @@ let imageDir: string;
 let app: FastifyInstance;
 let minted: { mac: string; address: string }[];
 let decisions: BootDecision[];
+let lookups: string[];
+let certificateReads: number;
 
 async function endpoint(policy: BootHttpDeps['policy'], hosts: Record<string, HostState>, controllerUp = true): Promise<FastifyInstance> {
   const server = createApiServer({ log: createLogger('fatal'), bodyLimit: 1024 });
@@ -30,10 +32,13 @@ async function endpoint(policy: BootHttpDeps['policy'], hosts: Record<string, Ho
     bootHttpRoutes({
       applianceUrl: 'http://10.9.0.1:8081',
       controller: '10.9.0.1:8443',
-      fingerprint: () => FINGERPRINT,
+      fingerprint: () => {
+        certificateReads += 1;
+        return FINGERPRINT;
+      },
       policy,
       imageDir,
-      hostByMac: (mac) => (controllerUp ? Promise.resolve(hosts[mac] === undefined ? undefined : { id: `host-${mac.slice(-2)}`, state: hosts[mac] }) : Promise.reject(new Error('APL_BUS_DEADLINE'))),
+      hostByMac: (mac) => (lookups.push(mac), controllerUp ? Promise.resolve(hosts[mac] === undefined ? undefined : { id: `host-${mac.slice(-2)}`, state: hosts[mac] }) : Promise.reject(new Error('APL_BUS_DEADLINE'))),
       joinCode: (mac, address) => {
         minted.push({ mac, address });
         return Promise.resolve(JOIN);
@@ -51,6 +56,8 @@ test.before.each(() => {
   writeFileSync(join(imageDir, 'x86_64', 'vmlinuz'), 'KERNEL');
   minted = [];
   decisions = [];
+  lookups = [];
+  certificateReads = 0;
 });
 
 test.after.each(async () => {
@@ -88,6 +95,7 @@ for (const [name, [policy, hosts, mac, expected, mints]] of Object.entries(cases
     assert.is(/alliance\.join=/.test(answer.body), mints, 'a join code on the command line exactly when one was minted');
     assert.equal(minted, mints ? [{ mac, address: '10.9.0.120' }] : []);
     assert.is(decisions.length, 1);
+    assert.is(certificateReads, decisions[0]!.kind === 'deny' ? 0 : 1, 'the certificate is read only for a script that boots the image');
   });
 }
 
@@ -97,6 +105,8 @@ test('GET /boot/host with a garbage MAC is a deny script; nothing is looked up o
   assert.is(answer.statusCode, 200);
   assert.match(answer.body, /not booting this machine: the request did not carry a MAC address/);
   assert.equal(minted, []);
+  assert.equal(lookups, []);
+  assert.is(certificateReads, 0, 'a deny reads no certificate');
 });
 
 test('GET /boot/host refuses an over-long parameter with a 400', async () => {
