@@ -367,9 +367,7 @@ export class ComputeAdmin {
     return this.#o.now().toISOString();
   }
 
-  /** A change time later than every instance on the host has, so the host's generation grows even within one millisecond. */
   #touch(hostId: string): string {
-    const latest = Math.max(0, ...this.#o.repo.instancesOnHost(hostId).map((i) => Date.parse(i.updatedAt)));
-    return new Date(Math.max(this.#o.now().getTime(), latest + 1)).toISOString();
+    return this.#o.repo.touchTime(hostId, this.#o.now().getTime());
   }
 }

@@ -233,6 +233,18 @@ export class ComputeRepository {
     return (this.#db.prepare('SELECT * FROM instances WHERE project_id = ? ORDER BY created_at, name').all(projectId) as Row[]).map(toInstance);
   }
 
+  /**
+   * A change time for an instance placed on or changed on `hostId`: now, or
+   * just after the latest change of an instance there, so the host's
+   * generation (the latest updated_at of its instances) grows even within one
+   * millisecond.
+   */
+  touchTime(hostId: string, nowMs: number): string {
+    // ISO times of one format sort as text.
+    const latest = this.#db.prepare('SELECT max(updated_at) FROM instances WHERE host_id = ?').pluck().get(hostId) as string | null;
+    return new Date(Math.max(nowMs, latest === null ? 0 : Date.parse(latest) + 1)).toISOString();
+  }
+
   instancesOnHost(hostId: string): InstanceRecord[] {
     return (this.#db.prepare('SELECT * FROM instances WHERE host_id = ? ORDER BY created_at, id').all(hostId) as Row[]).map(toInstance);
   }

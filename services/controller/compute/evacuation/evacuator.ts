@@ -212,8 +212,7 @@ export class Evacuator {
         repo.updateInstance(instance.id, { state, error }, {});
       } else {
         // Its new host must see a generation later than any it has seen.
-        const latest = Math.max(0, ...repo.instancesOnHost(hostId).map((i) => Date.parse(i.updatedAt)));
-        const touch = new Date(Math.max(event.atMs, latest + 1)).toISOString();
+        const touch = repo.touchTime(hostId, event.atMs);
         repo.updateInstance(instance.id, { hostId, state, error, observedState: null, observedAt: null, ...(placement === undefined ? {} : { placement }) }, { touch });
       }
     } else if (placement !== undefined && result.evacuation?.phase === 'unplaceable') {

@@ -214,17 +214,8 @@ export const reserveFilter: HostFilter = {
   name: 'reserve',
   dependsOn: 'usage',
   applies: (scope) => scope.reserve !== 0,
-  // Spelt out per dimension: this runs for every host of every placement.
-  fits: (slot, scope) => {
-    const keep = 1 - scope.reserve;
-    const { used, capacity } = slot;
-    const wants = scope.wants;
-    return (
-      used.vcpus + wants.vcpus <= capacity.vcpus * keep + EPSILON &&
-      used.memoryMiB + wants.memoryMiB <= capacity.memoryMiB * keep + EPSILON &&
-      used.diskGiB + wants.diskGiB <= capacity.diskGiB * keep + EPSILON
-    );
-  },
+  // With a reserve, hasRoom()'s one comparison per dimension is exactly this filter's.
+  fits: (slot, scope) => hasRoom(slot, scope),
   refuse: (slot, scope) => {
     if (Number.isNaN(scope.reserve)) {
       return { reason: `policy evacuationReserve ${amount(scope.policy.evacuationReserve)} is not a fraction from 0 to 1`, summary: 'invalid policy' };
