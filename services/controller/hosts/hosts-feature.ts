@@ -144,7 +144,9 @@ export function hostsFeature(ctx: HostsContext, options: HostsFeatureOptions = {
     } catch (err) {
       throw hostsErrors.BOOT_UNAVAILABLE({ reason: (err as Error).message }, { cause: err });
     }
-    return machinesOf(leases, (mac) => byMac.get(mac));
+    // One scan of the inventories for all leases, not one per lease.
+    const owners = new Map(byMac.list().map((row) => [row.mac, row]));
+    return machinesOf(leases, (mac) => owners.get(mac));
   };
 
   const methods = hostBusMethods({
@@ -160,7 +162,7 @@ export function hostsFeature(ctx: HostsContext, options: HostsFeatureOptions = {
 
   return {
     routes: hostRoutes({ admin, enrolments, view, list: (state: HostState | undefined) => hosts.list({ state }), machines, now }),
-    localBusMethods: provisioningBusMethods({ db, admin }),
+    localBusMethods: provisioningBusMethods({ byMac, admin }),
     service: controllerBusService({
       listen: config.controller.listen,
       certPath: layout.controllerCert,

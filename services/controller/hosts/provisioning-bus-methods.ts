@@ -52,13 +52,13 @@ export class HostsByMac {
 }
 
 export interface ProvisioningDeps {
-  readonly db: Database;
+  readonly byMac: HostsByMac;
   readonly admin: HostAdmin;
 }
 
 /** controller.host-by-mac, controller.known-macs, controller.boot-join-code. */
 export function provisioningBusMethods(deps: ProvisioningDeps): Record<string, Method> {
-  const byMac = new HostsByMac(deps.db);
+  const { byMac } = deps;
   return {
     'controller.host-by-mac': defineMethod({
       description: 'The host whose inventory lists this MAC, or null',
