@@ -83,16 +83,14 @@ export async function runApiCommand(cmd: CommandLine, io: ApiCommandIo): Promise
     case 'hosts':
     case 'join-tokens':
       return runHostCommand(cmd, connectApi(cmd, io), io);
-    case 'instances':
-      return runInstanceCommand(cmd, connectApi(cmd, io), { out: io.out, readFile: (path) => readFileSync(path, 'utf8'), project: cmd.options.project ?? connectedProject(io) });
+    case 'instances': {
+      // The kept login's project counts only for the server it was made with.
+      const { client, session } = connectApiSession(cmd, io);
+      return runInstanceCommand(cmd, client, { out: io.out, readFile: (path) => readFileSync(path, 'utf8'), project: cmd.options.project ?? session?.project ?? undefined });
+    }
     default:
       throw cliErrors.USAGE({ problem: `\`alliance ${cmd.command}\` is not an API command` });
   }
-}
-
-/** The project of the kept login, if it was made with --project. */
-function connectedProject(io: ApiCommandIo): string | undefined {
-  return readCredentials(credentialsPath(io.env))?.project ?? undefined;
 }
 
 /**
@@ -102,15 +100,20 @@ function connectedProject(io: ApiCommandIo): string | undefined {
  * @throws AllianceError APL_CLIENT_NOT_LOGGED_IN, APL_CLIENT_FINGERPRINT_REQUIRED, APL_CLIENT_CREDENTIALS_UNREADABLE
  */
 export function connectApi(cmd: CommandLine, io: ApiCommandIo): ApiClient {
+  return connectApiSession(cmd, io).client;
+}
+
+/** connectApi(), and the kept login when it is for the same server. */
+function connectApiSession(cmd: CommandLine, io: ApiCommandIo): { client: ApiClient; session: Credentials | undefined } {
   const path = credentialsPath(io.env);
   const kept = readCredentials(path);
   const url = apiUrl(cmd.options.url ?? (io.env.ALLIANCE_URL || undefined) ?? kept?.url ?? DEFAULT_API_URL);
   const session = kept !== undefined && kept.url === url ? kept : undefined;
   const target = { url, ...trustFor(url, { fingerprint: fingerprintOption(io.env.ALLIANCE_FINGERPRINT), session, layout: io.layout }).target };
   const token = cmd.options.token ?? (io.env.ALLIANCE_TOKEN || undefined);
-  if (token !== undefined) return new ApiClient(target, { token: async () => token });
+  if (token !== undefined) return { client: new ApiClient(target, { token: async () => token }), session };
   if (session === undefined) throw clientErrors.NOT_LOGGED_IN({ url });
-  return new ApiClient(target, sessionAuth(path, session, { target, now: io.now ?? (() => new Date()) }));
+  return { client: new ApiClient(target, sessionAuth(path, session, { target, now: io.now ?? (() => new Date()) })), session };
 }
 
 async function login(cmd: CommandLine, io: ApiCommandIo): Promise<number> {

@@ -1,3 +1,4 @@
+import { shortNodeId } from '../identity/index.ts';
 import { cliErrors } from './errors.ts';
 import { formatAgo } from './format-hosts.ts';
 import { formatFields, formatTable } from './format-table.ts';
@@ -46,12 +47,10 @@ export async function runInstanceCommand(cmd: CommandLine, client: HostsApi, io:
   const base = `/api/v1/projects/${segment(io.project)}/instances`;
   const now = io.now ?? (() => new Date());
   const print = (data: unknown, text: string): void => io.out(cmd.json ? `${JSON.stringify(data, null, 2)}\n` : text);
-  const needRef = (): string => {
-    if (ref === undefined) throw cliErrors.USAGE({ problem: `\`alliance instances ${verb}\` takes an instance id or name` });
-    return `${base}/${segment(ref)}`;
-  };
-  if (verb !== 'create' && verb !== 'list') needRef();
-  else if (ref !== undefined && verb === 'list') throw cliErrors.USAGE({ problem: '`alliance instances list` takes no more arguments' });
+  if (verb === 'list' && ref !== undefined) throw cliErrors.USAGE({ problem: '`alliance instances list` takes no more arguments' });
+  if (verb !== 'list' && verb !== 'create' && ref === undefined) throw cliErrors.USAGE({ problem: `\`alliance instances ${verb}\` takes an instance id or name` });
+  // The one instance the verb is about (not used by list and create).
+  const one = `${base}/${segment(ref ?? '')}`;
 
   switch (verb) {
     case 'list': {
@@ -60,7 +59,7 @@ export async function runInstanceCommand(cmd: CommandLine, client: HostsApi, io:
       return 0;
     }
     case 'show': {
-      const answer = await client.request<{ instance: InstanceView; events: { at: string; kind: string; message: string }[] }>('GET', needRef());
+      const answer = await client.request<{ instance: InstanceView; events: { at: string; kind: string; message: string }[] }>('GET', one);
       const i = answer.instance;
       const fields = formatFields([
         ['instance', `${i.name} (${i.id})`],
@@ -94,22 +93,22 @@ export async function runInstanceCommand(cmd: CommandLine, client: HostsApi, io:
     case 'start':
     case 'stop':
     case 'reboot': {
-      const changed = await client.request<InstanceView>('POST', `${needRef()}/${verb}`);
+      const changed = await client.request<InstanceView>('POST', `${one}/${verb}`);
       print(changed, `${changed.name}: wanted ${changed.power}, ${stateText(changed)}\n`);
       return 0;
     }
     case 'delete': {
-      const gone = await client.request<InstanceView>('DELETE', needRef());
+      const gone = await client.request<InstanceView>('DELETE', one);
       print(gone, `${gone.name}: ${gone.state === 'deleting' ? 'deleting (its host removes it)' : 'deleted'}\n`);
       return 0;
     }
     case 'console-log': {
-      const answer = await client.request<{ consoleTail: string | null; observedAt: string | null }>('GET', `${needRef()}/console-log`);
+      const answer = await client.request<{ consoleTail: string | null; observedAt: string | null }>('GET', `${one}/console-log`);
       print(answer, answer.consoleTail ?? '(no console output reported yet)\n');
       return 0;
     }
     default: {
-      const answer = await client.request<{ explanation: string }>('GET', `${needRef()}/why`);
+      const answer = await client.request<{ explanation: string }>('GET', `${one}/why`);
       print(answer, answer.explanation.endsWith('\n') ? answer.explanation : `${answer.explanation}\n`);
       return 0;
     }
@@ -120,7 +119,7 @@ export async function runInstanceCommand(cmd: CommandLine, client: HostsApi, io:
 export function formatInstanceList(instances: readonly InstanceView[], now: Date): string {
   return formatTable(
     ['name', 'id', 'state', 'wanted', 'host', 'flavor', 'changed'],
-    instances.map((i) => [i.name, i.id.slice(0, 8), stateText(i), i.power, i.hostId?.slice(0, 12) ?? '-', i.flavorId, formatAgo(i.updatedAt, now)]),
+    instances.map((i) => [i.name, i.id.slice(0, 8), stateText(i), i.power, i.hostId === null ? '-' : shortNodeId(i.hostId), i.flavorId, formatAgo(i.updatedAt, now)]),
     { empty: 'no instances' },
   );
 }
