@@ -20,7 +20,7 @@ function gitCommit(): string {
 }
 
 // Native addons must be real files at run time; pkg embeds them from node_modules.
-const NATIVE = ['better-sqlite3', 'alliance-nng'];
+const NATIVE = ['better-sqlite3', 'alliance-nng', 'node-pty'];
 
 const started = Date.now();
 rmSync(join(root, 'build'), { recursive: true, force: true });
@@ -60,8 +60,26 @@ writeFileSync(
       bin: 'alliance.cjs',
       dependencies: Object.fromEntries(NATIVE.map((n) => [n, pkg.dependencies[n]])),
       // better-sqlite3 ships SQLite's C sources and eight platforms' binaries; one binary is used.
+      // node-pty ships its C++ sources, winpty/conpty, macOS and Windows binaries, tests and
+      // source maps; at run time lib/utils.js loads ../build/Release/pty.node (the one from
+      // node-gyp) and nothing else of build/. node-addon-api is headers for that build.
+      // That require's path is computed, so pkg cannot see it: pty.node is named as an asset.
       pkg: {
-        ignore: ['**/better-sqlite3/deps/**', '**/better-sqlite3/src/**', '**/better-sqlite3/prebuilds/!(linux-x64.node)'],
+        dictionary: { 'node-pty': { assets: ['build/Release/pty.node'] } },
+        ignore: [
+          '**/better-sqlite3/deps/**',
+          '**/better-sqlite3/src/**',
+          '**/better-sqlite3/prebuilds/!(linux-x64.node)',
+          '**/node-pty/{deps,src,third_party,prebuilds,typings,scripts}/**',
+          '**/node-pty/binding.gyp',
+          '**/node-pty/node_modules/**',
+          '**/node-pty/build/!(Release)',
+          '**/node-pty/build/!(Release)/**',
+          '**/node-pty/build/Release/!(pty.node)',
+          '**/node-pty/build/Release/*/**',
+          '**/node-pty/lib/**/*.map',
+          '**/node-pty/lib/**/*.test.js',
+        ],
       },
     },
     null,
