@@ -188,9 +188,10 @@ class LiveNetworkChange implements NetworkChange {
 
 /**
  * The live settings of an interface, to prefill the network form: 'dhcp' when
- * its first global IPv4 address is a lease, otherwise 'static' with that
- * address and the default gateway on it; the DNS servers of resolv.conf when
- * `paths` is given.
+ * its first global IPv4 address is a lease, otherwise 'static'; either way
+ * that address and the default gateway on the interface (so switching to
+ * static starts from them), and the DNS servers of resolv.conf when `paths`
+ * is given.
  */
 export async function readInterfaceNetwork(iface: string, options: { readonly run?: CommandRunner; readonly paths?: SystemPaths } = {}): Promise<NetworkForm> {
   const snapshot = await readSnapshot(options.run ?? runCommand, iface);
