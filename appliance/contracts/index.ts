@@ -36,3 +36,19 @@ export {
   UUID_PATTERN,
 } from './compute.ts';
 export type { ImageFormat, ImageRef, InstanceMetadata, InstanceObservedState, InstancePower, InstanceReport, InstanceSpec } from './compute.ts';
+export {
+  CONSOLE_JOIN_CODE_DEFAULTS,
+  CONSOLE_METHODS,
+  CONSOLE_PENDING_LIMIT,
+  ConsoleJoinCodeSchema,
+  ConsoleOverviewParams,
+  ConsoleOverviewResult,
+  ConsolePendingHostSchema,
+  FirstAdminParams,
+  FirstAdminResult,
+  HostDecideParams,
+  HostDecideResult,
+  JoinCodeRotateParams,
+  JoinCodeRotateResult,
+} from './console-methods.ts';
+export type { ConsoleJoinCode, ConsolePendingHost } from './console-methods.ts';

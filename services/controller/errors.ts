@@ -27,5 +27,10 @@ export const controllerErrors = defineErrors('CTRL', {
   ROLE_TOO_HIGH: { status: 403, exit: 1, message: 'Cannot give role {role}: it is above the caller\'s own role {own} in this project' },
   ROLE_INVALID: { status: 400, exit: 1, message: 'Invalid role combination: {problem}' },
   LAST_ADMIN: { status: 409, exit: 1, message: 'Refused: this would leave {what} without an admin; grant the role to someone else first' },
+  ADMIN_EXISTS: {
+    status: 409,
+    exit: 1,
+    message: 'Cannot create a first cloud admin: a cloud admin exists already ({count} in all); log in as one and use `alliance users` to manage users',
+  },
   EXPIRY_INVALID: { status: 400, exit: 1, message: 'Cannot use expiry {expiresAt}: {problem}' },
 });

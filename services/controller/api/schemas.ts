@@ -1,5 +1,5 @@
 import { Type, type TSchema } from '@sinclair/typebox';
-import { USER_NAME_PATTERN } from '../identity/initialise-controller.ts';
+import { USER_NAME_PATTERN } from '../identity/create-cloud-admin.ts';
 import { MAX_PASSWORD_LENGTH } from '../identity/password-hash.ts';
 
 // Shapes shared by the controller's routes. One source yields the validators,

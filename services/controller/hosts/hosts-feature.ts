@@ -6,6 +6,7 @@ import type { Method } from '../../../appliance/bus/index.ts';
 import type { ServiceDefinition } from '../../../appliance/supervisor/index.ts';
 import { AuditLog } from '../audit/audit-log.ts';
 import { AuditThrottle } from './audit-throttle.ts';
+import { ConsoleOverview, consoleBusMethods } from './console-bus-methods.ts';
 import { controllerBusService } from './controller-bus-service.ts';
 import { EnrolmentReplays } from './enrolment-replays.ts';
 import { Enrolments } from './enrolments.ts';
@@ -43,7 +44,7 @@ export interface HostsFeature {
   readonly routes: (app: FastifyInstance) => Promise<void>;
   /** The agent-facing bus on controller.listen, with the liveness ticker: a supervised service. */
   readonly service: ServiceDefinition;
-  /** Methods on the appliance's local bus for the boot service (host by MAC, boot join codes). */
+  /** Methods on the appliance's local bus for the boot service (host by MAC, boot join codes) and the console. */
   readonly localBusMethods: Record<string, Method>;
 }
 
@@ -162,7 +163,10 @@ export function hostsFeature(ctx: HostsContext, options: HostsFeatureOptions = {
 
   return {
     routes: hostRoutes({ admin, enrolments, view, list: (state: HostState | undefined) => hosts.list({ state }), machines, now }),
-    localBusMethods: provisioningBusMethods({ byMac, admin }),
+    localBusMethods: {
+      ...provisioningBusMethods({ byMac, admin }),
+      ...consoleBusMethods({ store, admin, overview: new ConsoleOverview(db), passwordCost: config.controller.password_cost, now, note: ctx.note }),
+    },
     service: controllerBusService({
       listen: config.controller.listen,
       certPath: layout.controllerCert,

@@ -1,6 +1,8 @@
 // Hosts and enrolment on the controller: hostsFeature() is what main.ts composes.
 // The rest is exported for the tests of the pieces.
 export { AuditThrottle } from './audit-throttle.ts';
+export { CONSOLE_ACTOR, CONSOLE_JOIN_CODE_DESCRIPTION, ConsoleOverview, consoleBusMethods } from './console-bus-methods.ts';
+export type { ConsoleDeps } from './console-bus-methods.ts';
 export { decideEnrolment } from './enrolment-decision.ts';
 export type { EnrolmentDecision, EnrolmentFacts, EnrolmentPolicy } from './enrolment-decision.ts';
 export { EnrolmentReplays } from './enrolment-replays.ts';
