@@ -3,6 +3,7 @@
 import { homedir, hostname } from 'node:os';
 import { agentModule } from '../services/agent/main.ts';
 import { bootModule } from '../services/boot/main.ts';
+import { consoleModule } from '../services/console/main.ts';
 import { controllerModule } from '../services/controller/main.ts';
 import { parseCommandLine, runCommand } from './cli/index.ts';
 import { describeError, isAllianceError } from './errors/index.ts';
@@ -28,8 +29,9 @@ function main(): void {
   let command;
   try {
     command = parseCommandLine(process.argv.slice(2), process.env);
-    const opensStore = command.command === 'init' || command.command === 'serve';
-    if (opensStore && (process as { pkg?: unknown }).pkg !== undefined) checkNativeCache(process.env, homedir());
+    // The commands that load a native addon: the packaged executable unpacks them into a cache directory first.
+    const unpacksAddons = command.command === 'init' || command.command === 'serve' || command.command === 'console';
+    if (unpacksAddons && (process as { pkg?: unknown }).pkg !== undefined) checkNativeCache(process.env, homedir());
   } catch (err) {
     fatal(err);
     return;
@@ -39,9 +41,10 @@ function main(): void {
     hostname: hostname(),
     out: (text: string) => void process.stdout.write(text),
     stopRequested,
-    modules: [controllerModule, agentModule, bootModule],
+    modules: [controllerModule, agentModule, bootModule, consoleModule],
     readStdin,
     ...(process.stdin.isTTY ? { readSecret } : {}),
+    ...(process.stdin.isTTY && process.stdout.isTTY ? { terminal: { input: process.stdin, output: process.stdout } } : {}),
   };
   runCommand(command, io)
     .then((code) => {

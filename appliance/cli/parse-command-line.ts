@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { cliErrors } from './errors.ts';
 
-export const COMMANDS = ['help', 'version', 'init', 'serve', 'agent', 'boot', 'status', 'events', 'bus', 'discover', 'login', 'logout', 'projects', 'users', 'hosts', 'join-tokens', 'instances'] as const;
+export const COMMANDS = ['help', 'version', 'init', 'serve', 'agent', 'boot', 'status', 'events', 'bus', 'discover', 'login', 'logout', 'projects', 'users', 'hosts', 'join-tokens', 'instances', 'console'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 export interface CommandLine {
@@ -47,6 +47,7 @@ const OPTIONS = {
   image: { type: 'string' },
   'key-name': { type: 'string' },
   'user-data-file': { type: 'string' },
+  ascii: { type: 'boolean' },
 } as const;
 
 /** Options each command takes beyond --data-dir, --config, --set and --help. */
@@ -68,6 +69,7 @@ const ACCEPTS: Readonly<Record<CommandName, readonly string[]>> = {
   hosts: ['json', 'url', 'token', 'state'],
   'join-tokens': ['json', 'url', 'token', 'uses', 'ttl', 'description'],
   instances: ['json', 'url', 'token', 'project', 'flavor', 'image', 'key-name', 'user-data-file'],
+  console: ['ascii'],
 };
 
 const ARITY: Readonly<Record<CommandName, readonly [number, number]>> = {
@@ -89,6 +91,7 @@ const ARITY: Readonly<Record<CommandName, readonly [number, number]>> = {
   hosts: [1, 3],
   'join-tokens': [1, 2],
   instances: [1, 2],
+  console: [0, 0],
 };
 
 /**
@@ -137,6 +140,7 @@ export function parseCommandLine(argv: readonly string[], env: Readonly<Record<s
       tlsCa: values['tls-ca'],
       serverName: values['server-name'],
       diagnose: values.diagnose === true ? 'yes' : undefined,
+      ascii: values.ascii === true ? 'yes' : undefined,
       admin: values.admin,
       passwordFile: values['password-file'],
       user: values.user,
@@ -203,6 +207,9 @@ Commands:
   instances list | show I | create NAME --flavor F --image ID [--key-name K] [--user-data-file F]
                     | start I | stop I | reboot I | delete I | console-log I | why I   (--project P)
                     API commands take --url URL and --token T ($ALLIANCE_TOKEN, e.g. an API key)
+  console [--ascii] the local console on this terminal: the appliance's state, and first-day
+                    fixes (network, host name, first admin, host approval, join code, shell);
+                    --ascii draws without UTF-8 (the image's serial console uses it)
   version           print version, commit, Node version and build time
   help [COMMAND]    this text
 

@@ -27,6 +27,8 @@ export interface CommandIo {
   /** Reads a secret typed by the operator (without echo) when no file is given. */
   readonly readSecret?: (prompt: string) => Promise<string>;
   readonly readStdin?: () => Promise<string>;
+  /** The controlling terminal, when stdin and stdout are one. */
+  readonly terminal?: { readonly input: NodeJS.ReadStream; readonly output: NodeJS.WriteStream };
 }
 
 /** Runs one command; resolves to the exit code. Errors with an exit code are the caller's to print. */
@@ -121,13 +123,14 @@ export async function runCommand(cmd: CommandLine, io: CommandIo): Promise<numbe
     }
 
     case 'agent':
-    case 'boot': {
+    case 'boot':
+    case 'console': {
       // A service that is the whole process, or a service's subcommands: its ServiceModule.run.
       const run = io.modules?.find((m) => m.name === cmd.command)?.run;
       if (!run) throw cliErrors.USAGE({ problem: `this build of alliance carries no ${cmd.command} service` });
       const { config, path } = configOf();
       const log = createLogger(config.log.level);
-      const ctx = { config, configFile: path, layout, log, json: cmd.json, hostname: io.hostname, out: io.out, stopRequested: io.stopRequested, args: cmd.args, env: io.env };
+      const ctx = { config, configFile: path, layout, log, json: cmd.json, hostname: io.hostname, out: io.out, stopRequested: io.stopRequested, args: cmd.args, env: io.env, options: cmd.options, ...(io.terminal ? { terminal: io.terminal } : {}) };
       return run(ctx);
     }
 

@@ -123,6 +123,14 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
+    console: Type.Object(
+      {
+        etc_dir: Type.String({ minLength: 1, description: 'where the console writes the management network (systemd/network/), hostname, resolv.conf and NTP settings' }),
+        network_check_s: Type.Integer({ minimum: 1, maximum: 120, description: 'seconds a changed management network has to reach its gateway before the console rolls it back' }),
+        network_confirm_s: Type.Integer({ minimum: 5, maximum: 600, description: 'seconds the operator has to keep a changed management network before the console rolls it back' }),
+      },
+      { additionalProperties: false },
+    ),
     supervisor: Type.Object(
       {
         stop_timeout_ms: Type.Integer({ minimum: 100, maximum: 600_000 }),
@@ -162,6 +170,7 @@ export function defaultConfig(hostname: string): Config {
     },
     agent: { controller: '', join_code_file: '', fingerprint: '', cmdline_file: '/proc/cmdline', libvirt_uri: '' },
     boot: { enabled: false, interface: '', mode: 'dhcp', server_address: '', range_start: '', range_end: '', netmask: '255.255.255.0', lease_s: 3600, unknown_hosts: 'discover', http_port: 8081, image_dir: '/usr/lib/alliance/host-image', tftp_root: '/usr/lib/ipxe' },
+    console: { etc_dir: '/etc', network_check_s: 10, network_confirm_s: 60 },
     supervisor: { stop_timeout_ms: 10_000, restart_limit: 5, restart_window_ms: 60_000 },
   };
 }

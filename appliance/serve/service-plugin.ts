@@ -68,6 +68,10 @@ export interface CommandContext {
   readonly args: readonly string[];
   /** The process environment (a hook called by another program reads its variables here). */
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** The command's options by name ('yes' for a flag given). */
+  readonly options: Readonly<Record<string, string | undefined>>;
+  /** The controlling terminal, when stdin and stdout are one (`alliance console` needs it). */
+  readonly terminal?: { readonly input: NodeJS.ReadStream; readonly output: NodeJS.WriteStream };
 }
 
 /** A service as appliance/main.ts hands it to the core: the core never imports services/. */

@@ -152,7 +152,7 @@ const invalid: Record<string, { partial: Partial<ConfigSources>; key: string; va
     key: '(top level)',
     value: '"text"',
     origin: FILE,
-    allowed: /^a table with keys appliance, http, log, bus, discovery, controller, agent, boot, supervisor$/,
+    allowed: /^a table with keys appliance, http, log, bus, discovery, controller, agent, boot, console, supervisor$/,
   },
 };
 
@@ -181,7 +181,7 @@ const unknown: Record<string, { partial: Partial<ConfigSources>; key: string; or
     partial: { file: { path: FILE, data: { htpp: { port: 8443 } } } },
     key: 'htpp',
     origin: FILE,
-    allowed: /^appliance, http, log, bus, discovery, controller, agent, boot, supervisor$/,
+    allowed: /^appliance, http, log, bus, discovery, controller, agent, boot, console, supervisor$/,
   },
   'refuses an unknown ALLIANCE_ variable and lists the known ones': {
     partial: { env: { ALLIANCE_HTTP_PROT: '8443' } },
