@@ -188,7 +188,7 @@ test('alliance bus call and bus watch reach a running appliance from another pro
     assert.ok(s.services.some((x) => x.name === 'bus' && x.state === 'running'));
 
     const methods = JSON.parse(bus('call', 'bus.methods').stdout) as { methods: { name: string }[] };
-    assert.equal(methods.methods.map((m) => m.name).sort(), ['appliance.status', 'boot.bmc.delete', 'boot.bmc.get', 'boot.bmc.set', 'boot.lease', 'boot.leases', 'boot.power', 'bus.methods', 'controller.boot-join-code', 'controller.console-overview', 'controller.first-admin', 'controller.host-decide', 'controller.host-by-mac', 'controller.join-code-rotate', 'controller.known-macs', 'discovery.list', 'events.list', 'events.record']);
+    assert.equal(methods.methods.map((m) => m.name).sort(), ['appliance.status', 'boot.bmc.delete', 'boot.bmc.get', 'boot.bmc.set', 'boot.lease', 'boot.leases', 'boot.power', 'bus.methods', 'controller.boot-join-code', 'controller.console-overview', 'controller.first-admin', 'controller.host-by-mac', 'controller.host-decide', 'controller.join-code-rotate', 'controller.known-macs', 'discovery.list', 'events.list', 'events.record']);
 
     const params = JSON.stringify({ kind: 'operator.note', message: 'over the bus', idempotencyKey: 'note-1' });
     const first = JSON.parse(bus('call', 'events.record', params).stdout) as { event: { id: number }; created: boolean };

@@ -18,6 +18,7 @@ const noOptions = {
   tlsCa: undefined,
   serverName: undefined,
   diagnose: undefined,
+  ascii: undefined,
   admin: undefined,
   passwordFile: undefined,
   user: undefined,
