@@ -91,7 +91,7 @@ const ARITY: Readonly<Record<CommandName, readonly [number, number]>> = {
   hosts: [1, 3],
   'join-tokens': [1, 2],
   instances: [1, 2],
-  console: [0, 0],
+  console: [0, 1],
 };
 
 /**
@@ -210,6 +210,9 @@ Commands:
   console [--ascii] the local console on this terminal: the appliance's state, and first-day
                     fixes (network, host name, first admin, host approval, join code, shell);
                     --ascii draws without UTF-8 (the image's serial console uses it)
+  console first-boot
+                    apply the installer's answers (DATA-DIR/install/answers.json): host name,
+                    management network, NTP; the image runs it once at first boot
   version           print version, commit, Node version and build time
   help [COMMAND]    this text
 
