@@ -90,6 +90,8 @@ export type PowerAction = 'reboot' | 'poweroff';
 /** What the console asks its runtime to do; each answers with a message. */
 export type Effect =
   | { readonly kind: 'refresh' }
+  /** Forget what the terminal shows and draw all of it. */
+  | { readonly kind: 'redraw' }
   | { readonly kind: 'decide-host'; readonly hostId: string; readonly name: string; readonly decision: 'approve' | 'reject' }
   | { readonly kind: 'rotate-join-code' }
   | { readonly kind: 'create-admin'; readonly name: string; readonly password: string }

@@ -82,6 +82,9 @@ export async function runConsoleRuntime(options: ConsoleRuntimeOptions): Promise
       switch (effect.kind) {
         case 'refresh':
           return await refreshAll();
+        case 'redraw':
+          drawn = null;
+          return;
         case 'quit':
           return finished(0);
         case 'decide-host': {

@@ -85,6 +85,8 @@ const isBack = (key: Key): boolean => key.name === 'escape' || (key.name === 'ch
 
 function onKey(model: ConsoleModel, key: Key): ConsoleStep {
   const screen = model.screen;
+  // Ctrl-L, as everywhere: draw everything again (a kernel message on the serial line has written over the screen).
+  if (key.name === 'char' && key.ctrl && key.text === 'l' && screen.kind !== 'shell') return { model, effects: [{ kind: 'redraw' }, { kind: 'refresh' }] };
   switch (screen.kind) {
     case 'home':
       return onHomeKey(model, key);
@@ -130,7 +132,6 @@ function onKey(model: ConsoleModel, key: Key): ConsoleStep {
 
 function onHomeKey(model: ConsoleModel, key: Key): ConsoleStep {
   if (key.name === 'char' && key.ctrl && key.text === 'c') return { model, effects: [{ kind: 'quit' }] };
-  if (key.name === 'char' && key.ctrl && key.text === 'l') return { model, effects: [{ kind: 'refresh' }] };
   if (key.name !== 'char' || key.ctrl || key.text === undefined) return same(model);
   switch (key.text.toLowerCase()) {
     case 'n':

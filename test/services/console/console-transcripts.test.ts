@@ -62,6 +62,7 @@ const NAMED: Record<string, Key> = {
   'ctrl-c': { name: 'char', text: 'c', ctrl: true },
   space: { name: 'char', text: ' ' },
   'ctrl-u': { name: 'char', text: 'u', ctrl: true },
+  'ctrl-l': { name: 'char', text: 'l', ctrl: true },
 };
 
 function overview(args: readonly string[]): OverviewView {
