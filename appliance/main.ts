@@ -5,6 +5,7 @@ import { agentModule } from '../services/agent/main.ts';
 import { bootModule } from '../services/boot/main.ts';
 import { consoleModule } from '../services/console/main.ts';
 import { controllerModule } from '../services/controller/main.ts';
+import { installModule } from '../installer/main.ts';
 import { parseCommandLine, runCommand } from './cli/index.ts';
 import { describeError, isAllianceError } from './errors/index.ts';
 import { checkNativeCache } from './native-cache.ts';
@@ -41,7 +42,7 @@ function main(): void {
     hostname: hostname(),
     out: (text: string) => void process.stdout.write(text),
     stopRequested,
-    modules: [controllerModule, agentModule, bootModule, consoleModule],
+    modules: [controllerModule, agentModule, bootModule, consoleModule, installModule],
     readStdin,
     ...(process.stdin.isTTY ? { readSecret } : {}),
     ...(process.stdin.isTTY && process.stdout.isTTY ? { terminal: { input: process.stdin, output: process.stdout } } : {}),

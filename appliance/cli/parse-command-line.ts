@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { cliErrors } from './errors.ts';
 
-export const COMMANDS = ['help', 'version', 'init', 'serve', 'agent', 'boot', 'status', 'events', 'bus', 'discover', 'login', 'logout', 'projects', 'users', 'hosts', 'join-tokens', 'instances', 'console'] as const;
+export const COMMANDS = ['help', 'version', 'init', 'serve', 'agent', 'boot', 'status', 'events', 'bus', 'discover', 'login', 'logout', 'projects', 'users', 'hosts', 'join-tokens', 'instances', 'console', 'install'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 export interface CommandLine {
@@ -48,6 +48,8 @@ const OPTIONS = {
   'key-name': { type: 'string' },
   'user-data-file': { type: 'string' },
   ascii: { type: 'boolean' },
+  answers: { type: 'string' },
+  'dry-run': { type: 'boolean' },
 } as const;
 
 /** Options each command takes beyond --data-dir, --config, --set and --help. */
@@ -70,6 +72,7 @@ const ACCEPTS: Readonly<Record<CommandName, readonly string[]>> = {
   'join-tokens': ['json', 'url', 'token', 'uses', 'ttl', 'description'],
   instances: ['json', 'url', 'token', 'project', 'flavor', 'image', 'key-name', 'user-data-file'],
   console: ['ascii'],
+  install: ['answers', 'image', 'dry-run'],
 };
 
 const ARITY: Readonly<Record<CommandName, readonly [number, number]>> = {
@@ -92,6 +95,7 @@ const ARITY: Readonly<Record<CommandName, readonly [number, number]>> = {
   'join-tokens': [1, 2],
   instances: [1, 2],
   console: [0, 1],
+  install: [0, 0],
 };
 
 /**
@@ -156,6 +160,8 @@ export function parseCommandLine(argv: readonly string[], env: Readonly<Record<s
       image: values.image,
       keyName: values['key-name'],
       userDataFile: values['user-data-file'],
+      answers: values.answers,
+      dryRun: values['dry-run'] === true ? 'yes' : undefined,
     },
   };
 }
@@ -213,6 +219,9 @@ Commands:
   console first-boot
                     apply the installer's answers (DATA-DIR/install/answers.json): host name,
                     management network, NTP; the image runs it once at first boot
+  install [--answers FILE|URL] [--image PATH] [--dry-run]
+                    put the appliance onto a disk (from the installer ISO): unattended from an
+                    answer file, else by asking on this terminal; --dry-run prints the plan only
   version           print version, commit, Node version and build time
   help [COMMAND]    this text
 

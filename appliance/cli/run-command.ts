@@ -124,7 +124,8 @@ export async function runCommand(cmd: CommandLine, io: CommandIo): Promise<numbe
 
     case 'agent':
     case 'boot':
-    case 'console': {
+    case 'console':
+    case 'install': {
       // A service that is the whole process, or a service's subcommands: its ServiceModule.run.
       const run = io.modules?.find((m) => m.name === cmd.command)?.run;
       if (!run) throw cliErrors.USAGE({ problem: `this build of alliance carries no ${cmd.command} service` });

@@ -52,3 +52,5 @@ export {
   JoinCodeRotateResult,
 } from './console-methods.ts';
 export type { ConsoleJoinCode, ConsolePendingHost } from './console-methods.ts';
+export { INSTALL_ANSWERS_VERSION, INSTALL_FILES, INSTALL_LABELS, InstallAnswersSchema, InstallNetworkDhcpSchema, InstallNetworkStaticSchema } from './install-answers.ts';
+export type { InstallAnswers, InstallNetwork } from './install-answers.ts';
