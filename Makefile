@@ -16,7 +16,7 @@ DATA_DIR ?= var
 
 SOURCES := $(shell find appliance services scripts -name '*.ts' 2>/dev/null) package.json package-lock.json
 
-.PHONY: help setup build host-image test-instance-image run test bench typecheck lint clean
+.PHONY: help setup build host-image test-instance-image image run test bench typecheck lint clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -41,11 +41,14 @@ host-image: build ## the stateless image network-booted hosts run: image/out/hos
 test-instance-image: ## the raw disk the instance boot test boots: image/out/test-instance/disk.raw
 	@$(MAKE) --no-print-directory -C image test-instance
 
+image: build ## the appliance image (root, debootstrap): image/out/appliance/{alliance.raw,alliance-installer.iso,SHA256SUMS}
+	@$(MAKE) --no-print-directory -C image appliance iso
+
 run: build ## start the appliance in the foreground on embedded defaults (data in ./var)
 	dist/alliance init --data-dir $(DATA_DIR)
 	exec dist/alliance serve --data-dir $(DATA_DIR)
 
-test: build host-image test-instance-image ## type check, lint and every test; ends with "N passed, N failed"
+test: build host-image test-instance-image image ## type check, lint and every test; ends with "N passed, N failed"
 	$(TSX) test/run.ts
 
 bench: build host-image ## benchmarks, printed as ratios against references measured in the same run
