@@ -136,7 +136,7 @@ async function runStep(step: InstallStep, target: string, options: { image: stri
 async function writeImage(image: string, target: string, bytes: number, io: RunnerIo): Promise<void> {
   const now = io.now ?? Date.now;
   const started = now();
-  let lastReport = 0;
+  let reported = 0;
   let written = 0;
   const fh = await openOrThrow(target, 'r+', 'write the image');
   const stream = openImage(image);
@@ -149,9 +149,11 @@ async function writeImage(image: string, target: string, bytes: number, io: Runn
         done += bytesWritten;
       }
       written += part.length;
-      const t = now();
-      if (t - lastReport >= 2000 || written >= bytes) {
-        lastReport = t;
+      // A line every 5 % (20 lines on a serial console, not a flood).
+      const percent = Math.floor((written * 100) / bytes);
+      if (percent >= reported + 5 || written >= bytes) {
+        reported = percent - (percent % 5);
+        const t = now();
         const rate = written / Math.max(0.001, (t - started) / 1000);
         io.out(`writing the image: ${formatBytes(written)} of ${formatBytes(bytes)} (${Math.floor((written * 100) / bytes)}%, ${formatBytes(rate)}/s)\n`);
       }
