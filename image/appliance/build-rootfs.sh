@@ -25,7 +25,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 # Bump when stage 1 changes in a way that should invalidate cached tarballs.
-STAGE1=1
+STAGE1=2
 SUITE=bookworm
 alliance='' overlay='' cache='' out=''
 # The build machine's Debian mirror: the first deb.debian.org-like URI that
@@ -89,6 +89,22 @@ path-exclude /usr/share/lintian/*
 path-exclude /usr/share/linda/*
 path-exclude /usr/share/locale/*
 path-include /usr/share/locale/locale.alias
+# Kernel modules an appliance on a server never loads (~150 MB): sound, TV and
+# cameras, wireless and bluetooth, staging and industrial-I/O drivers, and the
+# desktop GPUs (servers' BMC graphics, ast and mgag200, and simpledrm stay).
+path-exclude /lib/modules/*/kernel/sound/*
+path-exclude /lib/modules/*/kernel/drivers/media/*
+path-exclude /lib/modules/*/kernel/drivers/net/wireless/*
+path-exclude /lib/modules/*/kernel/net/wireless/*
+path-exclude /lib/modules/*/kernel/net/mac80211/*
+path-exclude /lib/modules/*/kernel/drivers/bluetooth/*
+path-exclude /lib/modules/*/kernel/net/bluetooth/*
+path-exclude /lib/modules/*/kernel/drivers/staging/*
+path-exclude /lib/modules/*/kernel/drivers/iio/*
+path-exclude /lib/modules/*/kernel/drivers/gpu/drm/amd/*
+path-exclude /lib/modules/*/kernel/drivers/gpu/drm/nouveau/*
+path-exclude /lib/modules/*/kernel/drivers/gpu/drm/radeon/*
+path-exclude /lib/modules/*/kernel/drivers/gpu/drm/i915/*
 EOF
   find "$root/usr/share/doc" -mindepth 1 ! -name copyright ! -type d -delete 2>/dev/null || true
   find "$root/usr/share/doc" -mindepth 1 -type d -empty -delete 2>/dev/null || true
@@ -137,6 +153,8 @@ EOF
 
   tar -C "$root" --numeric-owner --xattrs --xattrs-include='*' --acls -cf - . | zstd -q -T0 -10 > "$tarball.tmp"
   mv -f "$tarball.tmp" "$tarball"
+  # Tarballs of other keys are stale (another package list or mirror).
+  find "$cache" -maxdepth 1 -name 'rootfs-*.tar.zst' ! -name "rootfs-$key.tar.zst" -delete
   rm -rf "$root"
   echo "build-rootfs.sh: cached $tarball ($(du -h "$tarball" | cut -f1))"
 fi
@@ -150,7 +168,8 @@ install -m 0755 "$alliance" "$root/usr/bin/alliance"
 # The overlay: everything but its README.
 (cd "$overlay" && find . -mindepth 1 ! -name README.md ! -path './README.md' -print0 \
   | cpio --quiet -0 -pdm "$root")
-chmod 0755 "$root/usr/lib/alliance/first-boot" "$root/usr/lib/alliance/dhcp-dns"
+chmod 0755 "$root/usr/lib/alliance/first-boot" "$root/usr/lib/alliance/dhcp-dns" "$root/usr/lib/alliance/update-esp"
+mkdir -p "$root/boot/efi"   # the ESP's mount point (etc/fstab)
 chown -R 0:0 "$root/etc/systemd" "$root/usr/lib/alliance"
 
 echo alliance > "$root/etc/hostname"
