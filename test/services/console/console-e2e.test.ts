@@ -155,6 +155,30 @@ test('console creates the first cloud admin, who can then log in', async () => {
   assert.is(answer.code, 0, answer.stderr);
 });
 
+test('console rotates its join code, shows it once, and the controller knows it by its id', async () => {
+  console1().press('j');
+  await console1().waitFor('no console join code yet: press R to make one');
+  console1().press('r');
+  await console1().waitFor('Rotate the join code? Press Y');
+  console1().press('y');
+  await console1().waitFor(/^ {4,}[a-z2-7]{16}\.[a-z2-7]{32}$/m);
+  const code = /^ {4,}([a-z2-7]{16})\.[a-z2-7]{32}$/m.exec(console1().text())?.[1];
+  const overview = runCli(['bus', 'call', 'controller.console-overview', '{}', '--data-dir', dir]);
+  assert.is(overview.code, 0, overview.stderr);
+  assert.is((JSON.parse(overview.stdout) as { joinCode: { tokenId: string } }).joinCode.tokenId, code);
+  console1().press(KEYS.escape);
+  await console1().waitFor(`Join     ${code}.`);
+});
+
+test('console runs the discovery diagnostic and shows its findings', async () => {
+  console1().press('d');
+  await console1().waitFor('Discovery diagnostic', 30_000);
+  const iface = readdirSync('/sys/class/net').filter((n) => n !== 'lo').sort()[0] ?? 'lo';
+  await console1().waitFor(iface);
+  console1().press(KEYS.enter);
+  await console1().waitFor('Manage');
+});
+
 test('console opens a shell only after a confirmation, and comes back when it exits', async () => {
   console1().press('!');
   await console1().waitFor('Open a shell? Press Y');
