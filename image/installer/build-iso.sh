@@ -77,12 +77,13 @@ done
 # 3. The tools `alliance install` runs, over busybox's applets of the same name:
 # lsblk, blockdev, partx, blkid (util-linux), sfdisk (fdisk), mkfs.ext4,
 # e2fsck, debugfs (e2fsprogs), zstd.
+# (busybox's own mke2fs/mkfs.ext2 cannot make ext4 with an offset: its links go.)
+rm -f "$root"/usr/bin/{mke2fs,mkfs.ext2,mkfs.ext3,mkfs.ext4}
 for tool in bin/lsblk sbin/blockdev usr/bin/partx sbin/blkid sbin/sfdisk sbin/mke2fs sbin/e2fsck sbin/debugfs usr/bin/zstd; do
   [ -f "$work/pkgs/$tool" ] || { echo "build-iso.sh: $tool is missing from the packages" >&2; exit 1; }
   rm -f "$root/usr/bin/$(basename "$tool")"
   install -m 0755 "$work/pkgs/$tool" "$root/usr/bin/"
 done
-for name in mkfs.ext4 mkfs.ext3 mke2fs; do rm -f "$root/usr/bin/$name"; done
 ln -s mke2fs "$root/usr/bin/mkfs.ext4"
 cp "$work/pkgs/etc/mke2fs.conf" "$root/etc/mke2fs.conf"
 
@@ -100,6 +101,12 @@ for lib in ld-linux-x86-64.so.2 libc.so.6 libdl.so.2 libm.so.6 libpthread.so.0 l
            libext2fs.so.2 libe2p.so.2 libcom_err.so.2 libss.so.2 \
            libz.so.1 liblzma.so.5 liblz4.so.1; do
   [ -e "$root/usr/lib/x86_64-linux-gnu/$lib" ] || { echo "build-iso.sh: $lib is missing from the live environment" >&2; exit 1; }
+done
+# Each tool finds every library it needs among those it will have at boot
+# (ldd on the build machine, the live environment's directory first).
+for tool in lsblk blockdev partx blkid sfdisk mke2fs e2fsck debugfs zstd; do
+  outside=$(LD_LIBRARY_PATH="$root/usr/lib/x86_64-linux-gnu" ldd "$root/usr/bin/$tool" | awk '/=>/ {print $3}' | grep -v "^$root/" || true)
+  [ -z "$outside" ] || { echo "build-iso.sh: $tool needs libraries the live environment lacks: $outside" >&2; exit 1; }
 done
 
 # 5. The executable, zstd-compressed in an archive of its own (as the host
