@@ -19,7 +19,7 @@ export interface BusServiceOptions {
   readonly onAnswer: (method: string, outcome: string, seconds: number) => void;
   /** Told the event publisher while the service runs, and undefined once it stops. */
   readonly onPublisher: (publisher: EventPublisher | undefined) => void;
-  /** Methods the services contribute (ServicePlugin.busMethods), served beside the appliance's own. */
+  /** Methods the services contribute (ServicePlugin.busMethods), served beside the appliance's own on the local socket only. */
   readonly extraMethods?: readonly Readonly<Record<string, Method>>[];
 }
 
@@ -37,28 +37,36 @@ export function mergeMethods(own: Record<string, Method>, extra: readonly Readon
 
 /**
  * The appliance's bus: methods and events on local ipc sockets (0600, like the
- * control socket), and on tls+tcp for the peers in bus.trusted_peers when
- * bus.listen is set.
+ * control socket: reaching them is the authentication), and the appliance's
+ * own methods on tls+tcp for the peers in bus.trusted_peers when bus.listen is
+ * set. The services' methods (the controller's for the console and the boot
+ * service, fencing) stay local: a trusted peer is another appliance, not an
+ * operator at this one.
  */
 export function busService(options: BusServiceOptions): ServiceDefinition {
   const { layout, config } = options;
   return {
     name: 'bus',
     async start() {
-      // describe() runs only when bus.methods is called, after `server` exists.
-      const own = applianceMethods({ status: options.status, journal: options.journal, visible: options.visible, describe: () => server.describe() });
-      const methods = mergeMethods(own, options.extraMethods ?? []);
-      const server: BusServer = await BusServer.open(methods, { log: options.log.child({ svc: 'bus' }), onAnswer: options.onAnswer });
+      // describe() runs only when bus.methods is called, after its server exists; each server lists what it serves.
+      const own = (describe: () => ReturnType<BusServer['describe']>) => applianceMethods({ status: options.status, journal: options.journal, visible: options.visible, describe });
+      const methods = mergeMethods(own(() => server.describe()), options.extraMethods ?? []);
+      const log = options.log.child({ svc: 'bus' });
+      const server: BusServer = await BusServer.open(methods, { log, onAnswer: options.onAnswer });
+      let peers: BusServer | undefined;
       const events = await EventPublisher.open();
       try {
         server.listen(`ipc://${layout.busSocket}`, { ipcPermissions: 0o600 });
         events.listen(`ipc://${layout.eventsSocket}`, { ipcPermissions: 0o600 });
         if (config.bus.listen !== '') {
           const tls = { cert: readFileSync(layout.busCert, 'utf8'), key: readFileSync(layout.busKey, 'utf8'), ca: readFileSync(config.bus.trusted_peers, 'utf8'), authMode: 'required' as const };
-          server.listen(config.bus.listen, { tls });
+          const peerServer: BusServer = await BusServer.open(own(() => peerServer.describe()), { log, onAnswer: options.onAnswer });
+          peers = peerServer;
+          peers.listen(config.bus.listen, { tls });
         }
       } catch (err) {
         events.close();
+        await peers?.close();
         await server.close();
         throw err;
       }
@@ -67,6 +75,7 @@ export function busService(options: BusServiceOptions): ServiceDefinition {
         async stop() {
           options.onPublisher(undefined);
           events.close();
+          await peers?.close();
           await server.close();
         },
       };

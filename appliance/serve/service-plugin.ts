@@ -40,7 +40,7 @@ export interface ServicePlugin {
   readonly publicRoutes?: (app: FastifyInstance) => Promise<void>;
   /** A Fastify plugin on the local control socket (0600: reaching it is the authentication). */
   readonly controlRoutes?: (app: FastifyInstance) => Promise<void>;
-  /** Methods on the appliance's bus (local ipc, and bus.listen), named `<service>.<verb>`; a name the appliance already serves is refused at start. */
+  /** Methods on the appliance's local bus socket (never on bus.listen: peers get the appliance's own methods only), named `<service>.<verb>`; a name the appliance already serves is refused at start. */
   readonly busMethods?: Readonly<Record<string, Method>>;
 }
 

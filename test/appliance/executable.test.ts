@@ -231,15 +231,15 @@ test('alliance bus call and bus watch reach a running appliance from another pro
   assert.match(down.stderr, /alliance is not running .*\[APL_CLI_NOT_RUNNING\]/);
 });
 
-test('appliances reach each other over tls+tcp with their own bus certificates, and an untrusted one is refused', async () => {
+test('appliances reach each other over tls+tcp with their own bus certificates and the appliance methods only, and an untrusted one is refused', async () => {
   const a = await initialisedDir('bus-a');
   const b = await initialisedDir('bus-b');
   const c = await initialisedDir('bus-c');
   const port = await freePort();
   writeFileSync(join(a.dir, 'alliance.toml'), `[http]\nlisten = "127.0.0.1"\nport = ${a.port}\n[bus]\nlisten = "tls+tcp://127.0.0.1:${port}"\ntrusted_peers = "${join(b.dir, 'tls/bus.crt')}"\n`);
   const appliance = await startServe(['--data-dir', a.dir]);
-  const callAs = (peer: string) =>
-    runCli(['bus', 'call', 'appliance.status', '--timeout', '1500', '--url', `tls+tcp://127.0.0.1:${port}`, '--tls-cert', join(peer, 'tls/bus.crt'), '--tls-key', join(peer, 'tls/bus.key'), '--tls-ca', join(a.dir, 'tls/bus.crt'), '--server-name', 'localhost']);
+  const callAs = (peer: string, method = 'appliance.status') =>
+    runCli(['bus', 'call', method, '--timeout', '1500', '--url', `tls+tcp://127.0.0.1:${port}`, '--tls-cert', join(peer, 'tls/bus.crt'), '--tls-key', join(peer, 'tls/bus.key'), '--tls-ca', join(a.dir, 'tls/bus.crt'), '--server-name', 'localhost']);
   try {
     const trusted = callAs(b.dir);
     assert.is(trusted.code, 0, trusted.stderr);
@@ -247,6 +247,15 @@ test('appliances reach each other over tls+tcp with their own bus certificates, 
     assert.is(status.bus.listen, `tls+tcp://127.0.0.1:${port}`);
     const own = JSON.parse(runCli(['init', '--data-dir', a.dir, '--json']).stdout) as { nodeId: string };
     assert.is(status.nodeId, own.nodeId, 'the answer came from appliance A');
+
+    // The services' methods are for this appliance's own operators, on its local socket only.
+    for (const method of ['controller.console-overview', 'controller.first-admin', 'boot.bmc.get']) {
+      const refused = callAs(b.dir, method);
+      assert.is(refused.code, 1, `${method} answered a peer: ${refused.stdout}`);
+      assert.match(refused.stderr, /\[APL_BUS_UNKNOWN_METHOD\]/);
+    }
+    const methods = JSON.parse(callAs(b.dir, 'bus.methods').stdout) as { methods: { name: string }[] };
+    assert.equal(methods.methods.map((m) => m.name).sort(), ['appliance.status', 'bus.methods', 'discovery.list', 'events.list', 'events.record']);
 
     const stranger = callAs(c.dir);
     assert.is(stranger.code, 1);
