@@ -22,6 +22,7 @@
 # inside the chroot while apt runs (kernel, initramfs-tools and dpkg's
 # maintainer scripts expect it) and unmounts it on any exit.
 set -euo pipefail
+umask 022
 
 here=$(cd "$(dirname "$0")" && pwd)
 # Bump when stage 1 changes in a way that should invalidate cached tarballs.
@@ -165,12 +166,15 @@ mkdir -p "$root"
 zstd -q -d -c "$tarball" | tar -C "$root" --numeric-owner --xattrs --xattrs-include='*' --acls -xf -
 
 install -m 0755 "$alliance" "$root/usr/bin/alliance"
-# The overlay: everything but its README.
-(cd "$overlay" && find . -mindepth 1 ! -name README.md ! -path './README.md' -print0 \
-  | cpio --quiet -0 -pdm "$root")
-chmod 0755 "$root/usr/lib/alliance/first-boot" "$root/usr/lib/alliance/dhcp-dns" "$root/usr/lib/alliance/update-esp"
+# The overlay: its files and links (not its README), owned by root. Git keeps
+# only the executable bit, so modes are set here: 0755 or 0644, whatever the
+# checkout's umask; directories the image lacks are made 0755 (umask 022).
+(cd "$overlay" && find . -mindepth 1 \( -type f -o -type l \) ! -path ./README.md -print0 \
+  | cpio --quiet -0 -pdm -R 0:0 "$root")
+(cd "$overlay" && find . -mindepth 1 -type f ! -path ./README.md) | while read -r f; do
+  if [ -x "$overlay/$f" ]; then chmod 0755 "$root/$f"; else chmod 0644 "$root/$f"; fi
+done
 mkdir -p "$root/boot/efi"   # the ESP's mount point (etc/fstab)
-chown -R 0:0 "$root/etc/systemd" "$root/usr/lib/alliance"
 
 echo alliance > "$root/etc/hostname"
 cat > "$root/etc/hosts" <<'EOF'
