@@ -13,7 +13,8 @@ import { checkNativeCache } from './native-cache.ts';
 function main(): void {
   const stopRequested = new Promise<string>((resolve) => {
     let asked = false;
-    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    // SIGHUP too: a console over ssh loses its terminal that way, and must still undo an unkept network change.
+    for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
       process.on(signal, () => {
         if (asked) {
           process.stderr.write(`alliance: second ${signal}, exiting without a clean stop\n`);

@@ -1,10 +1,11 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { Value } from '@sinclair/typebox/value';
 import { BusClient, EventSubscriber } from '../../appliance/bus/index.ts';
 import { callControl } from '../../appliance/cli/index.ts';
 import { CONSOLE_METHODS, type ConsoleOverviewResult } from '../../appliance/contracts/index.ts';
 import type { DataDirLayout } from '../../appliance/data-dir/index.ts';
-import type { ApplianceStatus } from '../../appliance/serve/index.ts';
-import type { ApplianceView, ControllerView, EventView } from './console-model.ts';
+import { ApplianceStatusSchema, EventSchema } from '../../appliance/serve/index.ts';
+import type { ApplianceDown, ApplianceView, ControllerView, EventView } from './console-model.ts';
 import { checkStoreFile } from './local-facts.ts';
 
 // The console's only way to the appliance: its control socket for status and
@@ -20,7 +21,7 @@ export const FOLLOWED_TOPICS = ['journal.', 'service.state', 'hosts.state'] as c
 
 export class ApplianceLink {
   readonly #layout: DataDirLayout;
-  #bus: BusClient | undefined;
+  #bus: Promise<BusClient> | undefined;
   #events: EventSubscriber | undefined;
   #closed = false;
 
@@ -30,18 +31,23 @@ export class ApplianceLink {
 
   async status(now: number): Promise<ApplianceView> {
     const socket = this.#layout.controlSocket;
-    const down = (what: 'not-initialised' | 'not-running' | 'not-answering' | 'refused', detail: string): ApplianceView => ({
+    const down = (what: ApplianceDown['what'], detail: string): ApplianceView => ({
       kind: 'down',
       since: now,
       down: { what, detail, store: checkStoreFile(this.#layout.storeFile) },
     });
     if (!existsSync(socket)) {
-      return existsSync(this.#layout.storeFile) ? down('not-running', `Nothing listens on ${socket}.`) : down('not-initialised', `There is no store at ${this.#layout.storeFile}.`);
+      if (existsSync(this.#layout.storeFile)) return down('not-running', `Nothing listens on ${socket}.`);
+      // No store where fstab says a partition belongs: the data disk is missing, not new.
+      if (expectsMount(this.#layout.root)) return down('data-not-mounted', `There is no store at ${this.#layout.storeFile}.`);
+      return down('not-initialised', `There is no store at ${this.#layout.storeFile}.`);
     }
     try {
       const answer = await callControl(socket, 'GET', '/v1/status', undefined, STATUS_TIMEOUT_MS);
       if (answer.status !== 200) return down('refused', `The control socket answered ${answer.status}.`);
-      return { kind: 'up', status: answer.body as ApplianceStatus, at: now };
+      // Checked, not trusted: an appliance of another version may answer in another shape.
+      if (!Value.Check(ApplianceStatusSchema, answer.body)) return down('refused', `The control socket's status is not of the shape this console knows (another version of alliance?).`);
+      return { kind: 'up', status: answer.body, at: now };
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ECONNREFUSED' || code === 'ENOENT') return down('not-running', `${socket} is left from an appliance that stopped (${code}).`);
@@ -62,8 +68,9 @@ export class ApplianceLink {
   async recentEvents(limit: number): Promise<EventView[]> {
     try {
       const answer = await callControl(this.#layout.controlSocket, 'GET', `/v1/events?limit=${limit}`, undefined, STATUS_TIMEOUT_MS);
-      if (answer.status !== 200) return [];
-      return (answer.body as { events: EventView[] }).events.map(toEventView);
+      const events = (answer.body as { events?: unknown }).events;
+      if (answer.status !== 200 || !Array.isArray(events)) return [];
+      return events.filter((e) => Value.Check(EventSchema, e)).map(toEventView);
     } catch {
       return [];
     }
@@ -71,8 +78,9 @@ export class ApplianceLink {
 
   /** A method on the appliance's local bus; rejects with the appliance's own coded error. */
   async call<R>(method: string, params: unknown, timeoutMs = CALL_TIMEOUT_MS): Promise<R> {
-    this.#bus ??= await BusClient.connect(`ipc://${this.#layout.busSocket}`, { timeoutMs });
-    return this.#bus.call<R>(method, params, { timeoutMs });
+    // The promise, not the client, is kept: two first calls at once share one socket.
+    this.#bus ??= BusClient.connect(`ipc://${this.#layout.busSocket}`, { timeoutMs });
+    return (await this.#bus).call<R>(method, params, { timeoutMs });
   }
 
   /**
@@ -93,7 +101,7 @@ export class ApplianceLink {
 
   close(): void {
     this.#closed = true;
-    this.#bus?.close();
+    void this.#bus?.then((bus) => bus.close(), () => undefined);
     this.#events?.close();
   }
 }
@@ -105,4 +113,18 @@ function isJournalEvent(body: unknown): body is EventView {
 
 function toEventView(e: EventView): EventView {
   return { id: e.id, at: e.at, severity: e.severity, kind: e.kind, message: e.message };
+}
+
+/** Whether /etc/fstab mounts something on `dir` that is not mounted now. */
+function expectsMount(dir: string): boolean {
+  const read = (path: string): string => {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  const listed = read('/etc/fstab').split('\n').some((l) => !l.trim().startsWith('#') && l.trim().split(/\s+/)[1] === dir);
+  const mounted = read('/proc/self/mountinfo').split('\n').some((l) => l.split(' ')[4] === dir);
+  return listed && !mounted;
 }

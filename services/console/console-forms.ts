@@ -5,7 +5,9 @@ import type { Key } from './key-input.ts';
 // is typed lives in system/ (network, system settings) and in the controller
 // (the admin's password policy).
 
-const MAX_FIELD = 200;
+/** Typed characters a field takes: a password as long as the controller allows, other fields far more than any valid value. */
+const MAX_TEXT = 200;
+const MAX_SECRET = 1024;
 
 export function networkForm(values: Readonly<Record<string, string>>, interfaces: readonly string[]): FormState {
   const mode = values.mode === 'dhcp' ? 'dhcp' : 'static';
@@ -89,7 +91,10 @@ export function editForm(form: FormState, key: Key): FormStep {
       if (key.ctrl && key.text === 'u' && field.kind !== 'choice') return { form: setValue(form, ''), submit: false };
       if (key.ctrl || key.text === undefined) return { form, submit: false };
       if (field.kind === 'choice') return key.text === ' ' ? { form: setValue(form, cycle(field, 1)), submit: false } : { form, submit: false };
-      return { form: setValue(form, (field.value + key.text).slice(0, MAX_FIELD)), submit: false };
+      const limit = field.kind === 'secret' ? MAX_SECRET : MAX_TEXT;
+      // Refused whole rather than cut: a pasted passphrase cut short would be a different password.
+      if (field.value.length + key.text.length > limit) return { form: { ...form, problems: { ...form.problems, [field.key]: `at most ${limit} characters` } }, submit: false };
+      return { form: setValue(form, field.value + key.text), submit: false };
     }
     default:
       return { form, submit: false };

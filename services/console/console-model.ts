@@ -9,7 +9,7 @@ import type { Glyphs } from './screen-text.ts';
 
 /** Why the console cannot show the appliance, and what the operator can check. */
 export interface ApplianceDown {
-  readonly what: 'not-initialised' | 'not-running' | 'not-answering' | 'refused';
+  readonly what: 'not-initialised' | 'data-not-mounted' | 'not-running' | 'not-answering' | 'refused';
   /** The error as the system said it. */
   readonly detail: string;
   /** What a look at the store file found (the console never opens the store itself). */
@@ -107,7 +107,8 @@ export type Effect =
 
 export type Screen =
   | { readonly kind: 'home' }
-  | { readonly kind: 'hosts'; readonly cursor: number }
+  /** The chosen host by id: the list reorders under the cursor as hosts come and go. */
+  | { readonly kind: 'hosts'; readonly hostId: string | null }
   | { readonly kind: 'join' }
   | { readonly kind: 'power' }
   | { readonly kind: 'form'; readonly form: FormState }
@@ -140,8 +141,14 @@ export interface ConsoleModel {
   readonly screen: Screen;
   /** A network change applied live and not yet kept: rolled back at the deadline, whatever screen is showing. */
   readonly pendingNetwork: { readonly deadline: number } | null;
-  /** The join code minted in this session: its secret is never stored, so it can be shown only now. */
-  readonly joinCode: { readonly code: string; readonly expiresAt: string } | null;
+  /** The join code just minted: its secret is stored nowhere, so it is shown on the join screen now and forgotten on leaving it. */
+  readonly joinCode: { readonly tokenId: string; readonly code: string; readonly expiresAt: string } | null;
+}
+
+/** The chosen host's place in the current list; the first when it is gone (enrolled, rejected elsewhere). */
+export function chosenHost(pending: readonly PendingHostView[], hostId: string | null): number {
+  const at = pending.findIndex((h) => h.id === hostId);
+  return at >= 0 ? at : 0;
 }
 
 /** Events kept for the home screen; the journal has the rest. */

@@ -48,7 +48,13 @@ export async function runConsoleRuntime(options: ConsoleRuntimeOptions): Promise
   const draw = (): void => {
     drawPending = false;
     if (model.screen.kind === 'shell') return;
-    const frame = renderConsole(model);
+    let frame: Frame;
+    try {
+      frame = renderConsole(model);
+    } catch (err) {
+      // A bug in a screen must not take the console (and the operator's only way in) with it.
+      frame = renderConsole({ ...model, screen: { kind: 'text', title: 'Console error', lines: [`This screen could not be drawn: ${(err as Error).message}. Press Enter.`], scroll: 0, failed: true } });
+    }
     output.write(frameUpdate(drawn, frame));
     drawn = frame;
   };
@@ -62,14 +68,27 @@ export async function runConsoleRuntime(options: ConsoleRuntimeOptions): Promise
     }
   };
 
+  // Status is asked from the probe, from events and from effects at once; only the newest question's answers count.
+  let asked = 0;
+  /** The appliance process the shown events were read from. */
+  let eventsOf: string | undefined;
   const refreshStatus = async (options: { events?: boolean } = {}): Promise<void> => {
-    const wasUp = model.appliance.kind === 'up';
+    const question = (asked += 1);
     const view = await link.status(Date.now());
+    if (question !== asked) return;
     dispatch({ kind: 'appliance', view });
     if (view.kind !== 'up') return;
-    dispatch({ kind: 'controller', view: await link.overview() });
-    // Coming up (or asked): the journal has what happened while the console was not following.
-    if (!wasUp || options.events === true) dispatch({ kind: 'events', events: await link.recentEvents(RECENT_EVENTS) });
+    const overview = await link.overview();
+    if (question !== asked) return;
+    dispatch({ kind: 'controller', view: overview });
+    // Come up, or come back as another process: the journal has what happened while the console was not following.
+    const instance = `${view.status.pid} ${view.status.startedAt}`;
+    if (instance !== eventsOf || options.events === true) {
+      const events = await link.recentEvents(RECENT_EVENTS);
+      if (question !== asked) return;
+      dispatch({ kind: 'events', events });
+      eventsOf = instance;
+    }
   };
   const refreshAll = async (): Promise<void> => {
     dispatch({ kind: 'interfaces', interfaces: readInterfaces() });
@@ -95,7 +114,7 @@ export async function runConsoleRuntime(options: ConsoleRuntimeOptions): Promise
         }
         case 'rotate-join-code': {
           const answer = await link.call<JoinCodeRotateResult>(CONSOLE_METHODS.joinCodeRotate, {});
-          return dispatch({ kind: 'join-code', code: answer.code, expiresAt: answer.expiresAt });
+          return dispatch({ kind: 'join-code', tokenId: answer.tokenId, code: answer.code, expiresAt: answer.expiresAt });
         }
         case 'create-admin': {
           const answer = await link.call<FirstAdminResult>(CONSOLE_METHODS.firstAdmin, { name: effect.name, password: effect.password });
@@ -155,12 +174,13 @@ export async function runConsoleRuntime(options: ConsoleRuntimeOptions): Promise
     try {
       await runShell({ input, output }, options.env);
     } finally {
+      output.write(TERMINAL_RESET);
       drawn = null;
     }
     dispatch({ kind: 'result', title: 'Shell closed', lines: ['Back in the console.'], failed: false });
   };
 
-  // The terminal: raw keys in, the alternate screen out, given back as found.
+  // The terminal: raw keys in, frames out, given back as found.
   emitKeypressEvents(input);
   input.setRawMode?.(true);
   input.resume();
@@ -205,6 +225,11 @@ export async function runConsoleRuntime(options: ConsoleRuntimeOptions): Promise
   void options.stopRequested.then(() => finished(0));
 
   const code = await done;
+  // A change nobody kept must not outlive the console (a stop, a lost ssh session): the rollback promise holds either way.
+  if (network !== undefined) {
+    await network.revert().catch((err: unknown) => output.write(`\r\nCould not roll the unkept network change back: ${(err as Error).message}\r\n`));
+    network = undefined;
+  }
   for (const t of timers) clearInterval(t);
   if (refreshQueued !== undefined) clearTimeout(refreshQueued);
   input.off('keypress', onKeypress);
@@ -212,9 +237,16 @@ export async function runConsoleRuntime(options: ConsoleRuntimeOptions): Promise
   input.setRawMode?.(false);
   input.pause();
   link.close();
-  output.write('\u001b[0m\u001b[2J\u001b[H\u001b[?25h');
+  output.write(`${TERMINAL_RESET}\u001b[2J\u001b[H`);
   return code;
 }
+
+/**
+ * What a shell's programs may have left set, undone: attributes, character
+ * set (G0 ASCII, SI), scroll region, alternate screen, cursor-key and mouse
+ * modes, wrap on, cursor shown. A soft reset (DECSTR) alone misses some terminals.
+ */
+const TERMINAL_RESET = '\u001b[!p\u001b[0m\u001b(B\u000f\u001b[r\u001b[?1049l\u001b[?1l\u001b[?1000l\u001b[?1002l\u001b[?1006l\u001b[?7h\u001b[?25h';
 
 function failureTitle(effect: Effect): string {
   const titles: Partial<Record<Effect['kind'], string>> = {

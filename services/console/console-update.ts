@@ -1,5 +1,5 @@
 import { adminForm, editForm, formValues, networkForm, systemForm } from './console-forms.ts';
-import { RECENT_EVENTS, type ApplianceView, type ConsoleModel, type ControllerView, type Effect, type EventView, type FormState, type InterfaceView, type Screen } from './console-model.ts';
+import { RECENT_EVENTS, type ApplianceDown, type ApplianceView, type ConsoleModel, type ControllerView, type Effect, type EventView, type FormState, type InterfaceView, type Screen, chosenHost } from './console-model.ts';
 import type { Key } from './key-input.ts';
 import { validateNetwork, type NetworkForm } from './system/management-network.ts';
 import { validateSystem, type SystemForm } from './system/system-settings.ts';
@@ -17,7 +17,7 @@ export type ConsoleMessage =
   | { readonly kind: 'form-loaded'; readonly form: 'network' | 'system'; readonly values: Readonly<Record<string, string>> }
   | { readonly kind: 'result'; readonly title: string; readonly lines: readonly string[]; readonly failed: boolean }
   | { readonly kind: 'network-applied'; readonly ok: boolean; readonly detail: string }
-  | { readonly kind: 'join-code'; readonly code: string; readonly expiresAt: string };
+  | { readonly kind: 'join-code'; readonly tokenId: string; readonly code: string; readonly expiresAt: string };
 
 export interface ConsoleStep {
   readonly model: ConsoleModel;
@@ -25,6 +25,14 @@ export interface ConsoleStep {
 }
 
 const HOME: Screen = { kind: 'home' };
+
+const DOWN_REASON: Readonly<Record<ApplianceDown['what'], string>> = {
+  'not-initialised': 'the appliance is not initialised',
+  'data-not-mounted': 'the data partition is not mounted',
+  'not-running': 'the appliance is not running',
+  'not-answering': 'the appliance does not answer',
+  refused: 'the appliance refused the console',
+};
 
 /** The console's one decision function: a message in, the next model and what to do out. Pure. */
 export function update(model: ConsoleModel, message: ConsoleMessage): ConsoleStep {
@@ -34,7 +42,7 @@ export function update(model: ConsoleModel, message: ConsoleMessage): ConsoleSte
     case 'resize':
       return same({ ...model, cols: message.cols, rows: message.rows });
     case 'appliance':
-      return same({ ...model, appliance: message.view, ...(message.view.kind === 'down' ? { controller: { kind: 'down', reason: 'the appliance is not running' } as const } : {}) });
+      return same({ ...model, appliance: message.view, ...(message.view.kind === 'down' ? { controller: { kind: 'down', reason: DOWN_REASON[message.view.down.what] } as const } : {}) });
     case 'controller':
       return same({ ...model, controller: message.view });
     case 'events':
@@ -52,10 +60,10 @@ export function update(model: ConsoleModel, message: ConsoleMessage): ConsoleSte
     case 'result':
       return same({ ...model, screen: { kind: 'text', title: message.title, lines: message.lines, scroll: 0, failed: message.failed } });
     case 'network-applied':
-      if (!message.ok) return same({ ...model, screen: { kind: 'text', title: 'Network change rolled back', lines: [message.detail], scroll: 0, failed: true } });
+      if (!message.ok) return same({ ...model, screen: { kind: 'text', title: 'Network change not kept', lines: [message.detail], scroll: 0, failed: true } });
       return same({ ...model, pendingNetwork: { deadline: model.now + model.options.confirmSeconds * 1000 }, screen: { kind: 'keep-network', detail: message.detail } });
     case 'join-code':
-      return { model: { ...model, joinCode: { code: message.code, expiresAt: message.expiresAt }, screen: { kind: 'join' } }, effects: [{ kind: 'refresh' }] };
+      return { model: { ...model, joinCode: { tokenId: message.tokenId, code: message.code, expiresAt: message.expiresAt }, screen: { kind: 'join' } }, effects: [{ kind: 'refresh' }] };
     case 'key':
       return onKey(model, message.key);
   }
@@ -108,7 +116,7 @@ function onKey(model: ConsoleModel, key: Key): ConsoleStep {
       }
       return key.name === 'enter' || isBack(key) || isChar(key, 'q') ? go(model, HOME) : same(model);
     case 'hosts':
-      return onHostsKey(model, screen.cursor, key);
+      return onHostsKey(model, screen.hostId, key);
     case 'join':
       if (isChar(key, 'r')) {
         return go(model, {
@@ -120,7 +128,7 @@ function onKey(model: ConsoleModel, key: Key): ConsoleStep {
           back: screen,
         });
       }
-      return isBack(key) || key.name === 'enter' ? go(model, HOME) : same(model);
+      return isBack(key) || key.name === 'enter' ? go({ ...model, joinCode: null }, HOME) : same(model);
     case 'power':
       if (isChar(key, 'r')) return go(model, confirmPower('reboot', screen));
       if (isChar(key, 'o')) return go(model, confirmPower('poweroff', screen));
@@ -154,7 +162,7 @@ function onHomeKey(model: ConsoleModel, key: Key): ConsoleStep {
     case 'r':
       return { model, effects: [{ kind: 'refresh' }] };
     case 'h':
-      return needsController(model, 'Approving hosts') ?? go(model, { kind: 'hosts', cursor: 0 });
+      return needsController(model, 'Approving hosts') ?? go(model, { kind: 'hosts', hostId: model.controller.kind === 'up' ? (model.controller.overview.pending[0]?.id ?? null) : null });
     case 'j':
       return needsController(model, 'The join code') ?? go(model, { kind: 'join' });
     case 'a': {
@@ -182,13 +190,17 @@ function needsController(model: ConsoleModel, what: string): ConsoleStep | undef
   return go(model, { kind: 'text', title: 'The controller is not available', lines: [`${what} needs the controller: ${why}.`, 'The home screen says what to do; this works again as soon as it answers.'], scroll: 0, failed: true });
 }
 
-function onHostsKey(model: ConsoleModel, cursor: number, key: Key): ConsoleStep {
+function onHostsKey(model: ConsoleModel, hostId: string | null, key: Key): ConsoleStep {
   const pending = model.controller.kind === 'up' ? model.controller.overview.pending : [];
-  const at = Math.min(cursor, Math.max(0, pending.length - 1));
-  if (key.name === 'up' || key.name === 'down') return go(model, { kind: 'hosts', cursor: Math.max(0, Math.min(pending.length - 1, at + (key.name === 'up' ? -1 : 1))) });
+  const at = chosenHost(pending, hostId);
+  if (key.name === 'up' || key.name === 'down') {
+    const next = pending[Math.max(0, Math.min(pending.length - 1, at + (key.name === 'up' ? -1 : 1)))];
+    return go(model, { kind: 'hosts', hostId: next?.id ?? null });
+  }
   if (isBack(key)) return go(model, HOME);
-  const host = pending[at];
-  if (host === undefined) return same(model);
+  // A or X act on the host the operator sees chosen, by id; one that has just left the list is not replaced by its neighbour.
+  const host = pending.find((h) => h.id === hostId);
+  if (host === undefined) return pending.length > 0 ? go(model, { kind: 'hosts', hostId: pending[0]?.id ?? null }) : same(model);
   if (isChar(key, 'a')) return busy(model, `Approving ${host.name}`, { kind: 'decide-host', hostId: host.id, name: host.name, decision: 'approve' });
   if (isChar(key, 'x')) {
     return go(model, {
@@ -197,7 +209,7 @@ function onHostsKey(model: ConsoleModel, cursor: number, key: Key): ConsoleStep 
       lines: [`Host ${host.name} (${host.id.slice(0, 12)}) is turned away; its requests are refused until an operator approves it after all.`],
       yes: { kind: 'decide-host', hostId: host.id, name: host.name, decision: 'reject' },
       busy: `Rejecting ${host.name}`,
-      back: { kind: 'hosts', cursor: at },
+      back: { kind: 'hosts', hostId: host.id },
     });
   }
   return same(model);

@@ -51,11 +51,11 @@ function upLines(model: ConsoleModel, s: ApplianceStatus): ScreenLine[] {
   const services = s.services.map((v) => `${v.name} ${v.state}${v.state !== 'running' && v.reason ? ` (${v.reason})` : ''}`).join(`, `);
   for (const [i, text] of wrapText(services, model.cols - LABEL, g).slice(0, 2).entries()) lines.push(field(i === 0 ? 'Services' : '', text));
   lines.push(field('Cluster', 'standalone: 1 member, it leads; no quorum to keep'));
-  lines.push(...controllerLines(model.controller, model.joinCode, model.now));
+  lines.push(...controllerLines(model.controller));
   return lines;
 }
 
-function controllerLines(controller: ControllerView, joinCode: ConsoleModel['joinCode'], now: number): ScreenLine[] {
+function controllerLines(controller: ControllerView): ScreenLine[] {
   if (controller.kind !== 'up') {
     const why = controller.kind === 'down' ? controller.reason : 'asking...';
     return [field('Hosts', `controller not available: ${why}`)];
@@ -66,23 +66,26 @@ function controllerLines(controller: ControllerView, joinCode: ConsoleModel['joi
   if (o.pendingTotal > 0) lines.push({ ...field('', `${o.pendingTotal} host(s) WAIT FOR APPROVAL: press H`), inverse: true });
   if (o.admins === 0) lines.push({ ...field('Admin', 'NO CLOUD ADMIN YET, nobody can log in: press A'), inverse: true });
   const code = o.joinCode;
+  // Never the secret here: this screen stays up for anyone passing by, and on serial-over-LAN.
   if (code === null) lines.push(field('Join', 'no console join code: press J to make one'));
-  else {
-    const shown = joinCode !== null && Date.parse(joinCode.expiresAt) > now ? joinCode.code : `id ${code.tokenId}`;
-    lines.push(field('Join', `${shown}  ${code.uses}/${code.maxUses} used, ends ${code.expiresAt.slice(5, 16).replace('T', ' ')}`));
-  }
+  else lines.push(field('Join', `console code ${code.tokenId}  ${code.uses}/${code.maxUses} used, ends ${shortTime(code.expiresAt)}`));
   return lines;
 }
 
 function downLines(down: ApplianceDown, dataDir: string, width: number, g: Glyphs): ScreenLine[] {
   const headline: Record<ApplianceDown['what'], string> = {
     'not-initialised': 'THIS APPLIANCE IS NOT INITIALISED',
+    'data-not-mounted': 'THE DATA PARTITION IS NOT MOUNTED',
     'not-running': 'THE APPLIANCE IS NOT RUNNING',
     'not-answering': 'THE APPLIANCE DOES NOT ANSWER',
     refused: 'THE APPLIANCE REFUSED THE CONSOLE',
   };
   const advice: Record<ApplianceDown['what'], string[]> = {
     'not-initialised': [`Initialise it: alliance init --data-dir ${dataDir} (the image does this at first boot).`],
+    'data-not-mounted': [
+      `${dataDir} is listed in /etc/fstab but nothing is mounted there, so the appliance has no data. Do not run alliance init (it would make a new identity on the system disk).`,
+      'Look at the disk: lsblk -f; journalctl -b -u var-lib-alliance.mount. Then: mount ' + dataDir + ' && systemctl restart alliance',
+    ],
     'not-running': ['Start it: systemctl start alliance', 'Why it stopped: journalctl -u alliance -n 50'],
     'not-answering': ['It may be busy or stuck. Look: journalctl -u alliance -n 50', 'Restart it if it stays so: systemctl restart alliance'],
     refused: ['The control socket answered with an error; see journalctl -u alliance -n 50.'],
@@ -108,7 +111,7 @@ function interfaceLines(interfaces: readonly InterfaceView[]): ScreenLine[] {
 function eventLines(events: readonly EventView[]): ScreenLine[] {
   if (events.length === 0) return [line('  no events yet')];
   const short: Record<string, string> = { info: 'info', warning: 'WARN', error: 'ERR ' };
-  return events.map((e) => line(`  ${e.at.slice(5, 16).replace('T', ' ')} ${short[e.severity] ?? e.severity.slice(0, 4)} ${e.message}`));
+  return events.map((e) => line(`  ${shortTime(e.at)} ${short[e.severity] ?? e.severity.slice(0, 4)} ${e.message}`));
 }
 
 /** The colon hex of a SHA-256 (95 characters) as two halves, the way browsers show it, so it can be compared. */
@@ -126,4 +129,9 @@ export function formatUptime(seconds: number): string {
   if (d > 0) return `${d}d ${h}h`;
   if (h > 0) return `${h}h ${m}m`;
   return `${m}m ${s % 60}s`;
+}
+
+/** 'MM-DD HH:MM' of an ISO time (UTC, as the appliance records it). */
+export function shortTime(iso: string): string {
+  return iso.slice(5, 16).replace('T', ' ');
 }

@@ -1,4 +1,4 @@
-import type { ConsoleModel, FormState, Screen } from './console-model.ts';
+import { chosenHost, type ConsoleModel, type FormState, type Screen } from './console-model.ts';
 import { homeFooter, homeSections, homeTitle } from './home-screen.ts';
 import { composeFrame, line, titleBar, type Frame, type ScreenLine } from './screen-frame.ts';
 import { textWidth, wrapText, type Glyphs } from './screen-text.ts';
@@ -71,7 +71,7 @@ function hostLines(model: ConsoleModel, screen: Extract<Screen, { kind: 'hosts' 
   if (model.controller.kind !== 'up') return [line(''), line(' The controller is not available.')];
   const { pending, pendingTotal } = model.controller.overview;
   if (pending.length === 0) return [line(''), line(' No host waits for approval.')];
-  const cursor = Math.min(screen.cursor, pending.length - 1);
+  const cursor = chosenHost(pending, screen.hostId);
   const rows = pending.map((h, i) => {
     const mark = i === cursor ? g.cursor : ' ';
     const waiting = `${Math.max(0, Math.round((model.now - Date.parse(h.since)) / 60_000))} min`;
@@ -85,12 +85,14 @@ function joinLines(model: ConsoleModel): string[] {
   if (model.controller.kind !== 'up') return ['', 'The controller is not available.'];
   const current = model.controller.overview.joinCode;
   const lines = ['', 'Hosts and appliances that join this cloud present a join code. The console keeps one code of its own.', ''];
-  if (model.joinCode !== null && current !== null && Date.parse(model.joinCode.expiresAt) > model.now) {
-    lines.push('Join code:', '', `    ${model.joinCode.code}`, '', `Valid until ${model.joinCode.expiresAt.slice(0, 16).replace('T', ' ')} UTC; used ${current.uses} of ${current.maxUses} times.`);
-    lines.push('Its secret is not stored: after you leave the console it can only be replaced.');
+  const until = (c: { expiresAt: string }): string => `${c.expiresAt.slice(0, 16).replace('T', ' ')} UTC`;
+  const usable = current !== null && current.uses < current.maxUses && Date.parse(current.expiresAt) > model.now;
+  if (model.joinCode !== null && current !== null && model.joinCode.tokenId === current.tokenId) {
+    lines.push('Join code:', '', `    ${model.joinCode.code}`, '', `${usable ? 'Valid until' : 'NO LONGER VALID: it ended'} ${until(current)}; used ${current.uses} of ${current.maxUses} times.`);
+    lines.push('Write it down now: its secret is stored nowhere, and this screen forgets it when you leave.');
   } else if (current !== null) {
-    lines.push(`The current console code (id ${current.tokenId}) is valid until ${current.expiresAt.slice(0, 16).replace('T', ' ')} UTC and used ${current.uses} of ${current.maxUses} times.`);
-    lines.push('Its secret is not stored, so it cannot be shown again: rotate to get a new code.');
+    lines.push(`The console code ${current.tokenId} ${usable ? 'is valid until' : 'is NO LONGER VALID: it ended'} ${until(current)}; used ${current.uses} of ${current.maxUses} times.`);
+    lines.push('Its secret is stored nowhere, so it cannot be shown again: rotate to get a new code.');
   } else {
     lines.push('There is no console join code yet: press R to make one.');
   }

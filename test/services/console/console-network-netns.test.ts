@@ -75,7 +75,7 @@ test('console applies a static address whose gateway answers, and keeps it when 
 test('console rolls a change back at once when the new gateway does not answer', async () => {
   const s = screen!;
   await applyStatic(s, `${subnet}.60/24`, `${subnet}.99`);
-  await s.waitFor('Network change rolled back');
+  await s.waitFor('Network change not kept (failed)');
   assert.match(s.text().replace(/\s+/g, ' '), `${subnet}.99`);
   assert.equal(addresses(), [`${subnet}.50/24`]);
   assert.is(defaultGateway(), gateway.v4);

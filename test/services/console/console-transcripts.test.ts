@@ -7,7 +7,8 @@ import { initialModel, type ConsoleModel, type EventView, type OverviewView } fr
 import { update, type ConsoleMessage } from '../../../services/console/console-update.ts';
 import type { Key } from '../../../services/console/key-input.ts';
 import { renderConsole } from '../../../services/console/render-console.ts';
-import { ASCII_GLYPHS, UTF8_GLYPHS } from '../../../services/console/screen-text.ts';
+import { frameUpdate } from '../../../services/console/screen-frame.ts';
+import { ASCII_GLYPHS, textWidth, UTF8_GLYPHS } from '../../../services/console/screen-text.ts';
 
 // Each testdata/*.txt file drives the console's update() and renderConsole()
 // with commands, one per line, then `----`, then what they printed: the
@@ -68,7 +69,8 @@ const NAMED: Record<string, Key> = {
 function overview(args: readonly string[]): OverviewView {
   const n = Object.fromEntries(args.map((a) => a.split('=')).map(([k, v]) => [k ?? '', Number(v)] as const)) as Record<string, number>;
   const pendingCount = n.pending ?? 0;
-  const pending = Array.from({ length: Math.min(pendingCount, 20) }, (_, i) => ({
+  // from=K: the list starts at the K-th host (the ones before it have enrolled or gone).
+  const pending = Array.from({ length: Math.min(pendingCount, 20) }, (_, j) => j + (n.from ?? 0)).map((i) => ({
     id: `h${i}xq7c4vbm3d9e8f6g1h0j2a7s5d3f`,
     name: `node-${i + 1}`,
     addresses: [`198.51.100.${i + 20}`],
@@ -119,7 +121,9 @@ function message(words: string[], rest: string, model: ConsoleModel): ConsoleMes
     }
     case 'event': {
       const [id, severity = '', kind = '', ...text] = args;
-      const event: EventView = { id: Number(id), at: new Date(model.now).toISOString(), severity, kind, message: text.join(' ') };
+      // \e, \a and \x9b in a message stand for ESC, BEL and the 8-bit CSI a hostile name might carry.
+      const message = text.join(' ').replace(/\\e/g, '\u001b').replace(/\\a/g, '\u0007').replace(/\\x9b/g, '\u009b');
+      const event: EventView = { id: Number(id), at: new Date(model.now).toISOString(), severity, kind, message };
       return [{ kind: 'event', event }];
     }
     case 'key': {
@@ -138,7 +142,7 @@ function message(words: string[], rest: string, model: ConsoleModel): ConsoleMes
     case 'network-applied':
       return [{ kind: 'network-applied', ok: args[0] === 'ok', detail: rest.replace(/^network-applied (ok|failed) /, '') }];
     case 'join-code':
-      return [{ kind: 'join-code', code: args[0] ?? '', expiresAt: args[1] ?? '' }];
+      return [{ kind: 'join-code', tokenId: (args[0] ?? '').split('.')[0] ?? '', code: args[0] ?? '', expiresAt: args[1] ?? '' }];
     default:
       throw new Error(`unknown transcript command: ${rest}`);
   }
@@ -184,14 +188,29 @@ for (const file of readdirSync(DIR).filter((f) => f.endsWith('.txt')).sort()) {
   });
 }
 
+test('frameUpdate() of a screen whose event messages carry terminal controls sends none of them', () => {
+  let model = initialModel({ glyphs: UTF8_GLYPHS, confirmSeconds: 60, dataDir: '/d', configuredName: 'gw' }, { cols: 80, rows: 24, now: 0 });
+  const hostile = ['\u001b[2J\u001b]0;owned\u0007title', '\u009b31mred\u001bc reset', 'bell\u0007 and \u001bP DCS \u001b\\ end'];
+  hostile.forEach((message, i) => {
+    model = update(model, { kind: 'event', event: { id: i, at: '2026-11-22T10:00:00.000Z', severity: 'info', kind: 'k', message } }).model;
+  });
+  const bytes = frameUpdate(null, renderConsole(model));
+  // What is left once the console's own sequences (CSI with parameters and a final letter) are taken out.
+  const rest = bytes.replace(/\u001b\[[0-9;?!]*[A-Za-z]/g, '');
+  assert.not.match(rest, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/, JSON.stringify(rest.match(/[\u0000-\u001f\u007f-\u009f]/)));
+  assert.match(rest, /owned title/);
+});
+
 test('renderConsole() draws exactly rows lines of at most cols columns at every size', () => {
   for (const [cols, rows] of [[80, 24], [40, 10], [132, 43], [20, 3]] as const) {
     let model = initialModel({ glyphs: UTF8_GLYPHS, confirmSeconds: 60, dataDir: '/d', configuredName: 'gw' }, { cols, rows, now: Date.parse('2026-11-22T10:00:00.000Z') });
     model = update(model, { kind: 'appliance', view: { kind: 'up', status: STATUS, at: 0 } }).model;
     model = update(model, { kind: 'controller', view: { kind: 'up', overview: overview(['pending=3', 'admins=0']) } }).model;
+    // Wide characters take two columns: a line of them must still fit.
+    model = update(model, { kind: 'event', event: { id: 1, at: '2026-11-22T10:00:00.000Z', severity: 'info', kind: 'k', message: '主机 node-東京 が承認を待っています '.repeat(4) } }).model;
     const frame = renderConsole(model);
     assert.is(frame.lines.length, rows, `${cols}x${rows}`);
-    for (const l of frame.lines) assert.ok([...l.text].length <= cols, `${cols}x${rows}: "${l.text}"`);
+    for (const l of frame.lines) assert.ok(textWidth(l.text) <= cols, `${cols}x${rows}: "${l.text}"`);
   }
 });
 
