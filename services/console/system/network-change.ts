@@ -112,7 +112,9 @@ class LiveNetworkChange implements NetworkChange {
   async #applyStatic(network: Extract<ManagementNetwork, { mode: 'static' }>): Promise<ApplyOutcome> {
     const iface = network.interface;
     const cidr = `${network.address}/${network.prefix}`;
-    for (const command of staticCommands(network)) await runChecked(this.#run, command, `put ${cidr} on ${iface}`);
+    // Under systemd-networkd the file is the change: addresses set with ip behind its back would be undone at the next DHCP renewal.
+    if (await this.#networkdRuns()) await this.#handToNetworkd(`put ${cidr} on ${iface}`);
+    else for (const command of staticCommands(network)) await runChecked(this.#run, command, `put ${cidr} on ${iface}`);
     const deadline = Date.now() + this.#options.checkMs;
     if (network.gateway !== null) {
       if (await this.#gatewayAnswers(iface, network.gateway, deadline)) return { ok: true, detail: `${iface} has ${cidr}; the gateway ${network.gateway} answers` };
@@ -126,10 +128,7 @@ class LiveNetworkChange implements NetworkChange {
   async #applyDhcp(): Promise<ApplyOutcome> {
     const iface = this.#network.interface;
     if (!(await this.#networkdRuns())) return { ok: true, detail: `DHCP on ${iface} is saved when kept, and takes effect when systemd-networkd runs` };
-    this.#oldFile ??= readSystemFile(this.#files.networkd);
-    writeSystemFile(this.#files.networkd, renderNetworkdFile(this.#network));
-    await runChecked(this.#run, ['networkctl', 'reload'], `start DHCP on ${iface}`);
-    await runChecked(this.#run, ['networkctl', 'reconfigure', iface], `start DHCP on ${iface}`);
+    await this.#handToNetworkd(`start DHCP on ${iface}`);
     const deadline = Date.now() + this.#options.checkMs;
     for (;;) {
       const lease = (await readSnapshot(this.#run, iface)).addresses.find((a) => a.dynamic);
@@ -137,6 +136,14 @@ class LiveNetworkChange implements NetworkChange {
       if (Date.now() >= deadline) return { ok: false, reason: `no DHCP server gave ${iface} an address within ${seconds(this.#options.checkMs)}` };
       await delay(Math.min(LEASE_POLL_MS, deadline - Date.now()));
     }
+  }
+
+  /** The networkd file written (the old one kept for the rollback) and networkd told to apply it now. */
+  async #handToNetworkd(action: string): Promise<void> {
+    this.#oldFile ??= readSystemFile(this.#files.networkd);
+    writeSystemFile(this.#files.networkd, renderNetworkdFile(this.#network));
+    await runChecked(this.#run, ['networkctl', 'reload'], action);
+    await runChecked(this.#run, ['networkctl', 'reconfigure', this.#network.interface], action);
   }
 
   /** ping, once a second until the deadline (at least once). */

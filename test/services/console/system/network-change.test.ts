@@ -253,6 +253,27 @@ test('startNetworkChange() apply() in DHCP mode removes its file again when ther
   assert.not.ok(existsSync(join(p.etcDir, 'systemd/network/10-alliance-management.network')));
 });
 
+test('startNetworkChange() apply() of a static address under systemd-networkd changes the file, not the addresses behind its back', async () => {
+  const p = paths();
+  const m = machine();
+  const outcome = await startNetworkChange(STATIC, { paths: p, checkMs: 0, run: m.run, networkd: true }).apply();
+  assert.equal(outcome, { ok: true, detail: 'eth0 has 192.0.2.10/24; the gateway 192.0.2.1 answers' });
+  assert.equal(m.lines, [...SNAPSHOT, 'networkctl reload', 'networkctl reconfigure eth0', PING]);
+  assert.match(readFileSync(join(p.etcDir, 'systemd/network/10-alliance-management.network'), 'utf8'), 'Address=192.0.2.10/24');
+});
+
+test('startNetworkChange() apply() of a static address under systemd-networkd puts the old file back when the gateway is silent', async () => {
+  const p = paths();
+  const file = join(p.etcDir, 'systemd/network/10-alliance-management.network');
+  mkdirSync(join(p.etcDir, 'systemd/network'), { recursive: true });
+  writeFileSync(file, 'the old file\n');
+  const m = machine({ [PING]: { code: 1 } });
+  const outcome = await startNetworkChange(STATIC, { paths: p, checkMs: 0, run: m.run, networkd: true }).apply();
+  assert.is(outcome.ok, false);
+  assert.equal(m.lines, [...SNAPSHOT, 'networkctl reload', 'networkctl reconfigure eth0', PING, 'networkctl reload', 'networkctl reconfigure eth0', ...RESTORE]);
+  assert.is(readFileSync(file, 'utf8'), 'the old file\n');
+});
+
 test('readInterfaceNetwork() reads a static address, the default gateway and resolv.conf', async () => {
   const p = paths();
   writeFileSync(join(p.etcDir, 'resolv.conf'), '# x\nsearch lab\nnameserver 192.0.2.53\nnameserver fe80::1\nnameserver 1.1.1.1\n');
