@@ -6,11 +6,11 @@ import type { ApplianceLink } from './appliance-link.ts';
 import { initialModel, RECENT_EVENTS, type ConsoleModel, type ConsoleOptions, type Effect } from './console-model.ts';
 import { update, type ConsoleMessage } from './console-update.ts';
 import { toKey, type Keypress } from './key-input.ts';
-import { defaultRouteInterface, readInterfaces, readSystemValues } from './local-facts.ts';
+import { defaultRouteInterface, readInterfaces } from './local-facts.ts';
 import { renderConsole } from './render-console.ts';
 import { frameUpdate, type Frame } from './screen-frame.ts';
 import { runShell } from './shell-session.ts';
-import { applySystemSettings, readInterfaceNetwork, startNetworkChange, type NetworkChange } from './system/network-change.ts';
+import { applySystemSettings, readInterfaceNetwork, readSystemForm, startNetworkChange, type NetworkChange } from './system/network-change.ts';
 
 export interface ConsoleRuntimeOptions {
   readonly input: NodeJS.ReadStream;
@@ -122,7 +122,7 @@ export async function runConsoleRuntime(options: ConsoleRuntimeOptions): Promise
           return await refreshStatus();
         }
         case 'load-form': {
-          if (effect.form === 'system') return dispatch({ kind: 'form-loaded', form: 'system', values: readSystemValues(options.etcDir) });
+          if (effect.form === 'system') return dispatch({ kind: 'form-loaded', form: 'system', values: { ...readSystemForm({ etcDir: options.etcDir }) } });
           const iface = effect.interfaceName ?? defaultRouteInterface() ?? model.interfaces[0]?.name;
           const values = iface === undefined ? {} : await readInterfaceNetwork(iface);
           return dispatch({ kind: 'form-loaded', form: 'network', values: { ...values } });

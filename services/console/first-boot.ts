@@ -1,9 +1,10 @@
-import { existsSync, readdirSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { hostname as liveHostname } from 'node:os';
 import { join } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 import { INSTALL_FILES, InstallAnswersSchema, type InstallAnswers } from '../../appliance/contracts/index.ts';
 import { consoleErrors } from './errors.ts';
+import { readInterfaces } from './local-facts.ts';
 import { validateNetwork, type ManagementNetwork } from './system/management-network.ts';
 import { applySystemSettings, startNetworkChange } from './system/network-change.ts';
 import { validateSystem, type SystemSettings } from './system/system-settings.ts';
@@ -76,14 +77,5 @@ function readAnswers(path: string): InstallAnswers {
 }
 
 function interfacesByMac(): ReadonlyMap<string, string> {
-  const found = new Map<string, string>();
-  for (const name of readdirSync('/sys/class/net')) {
-    try {
-      const mac = readFileSync(join('/sys/class/net', name, 'address'), 'utf8').trim().toLowerCase();
-      if (name !== 'lo' && !found.has(mac)) found.set(mac, name);
-    } catch {
-      // an interface that went away while we looked
-    }
-  }
-  return found;
+  return new Map(readInterfaces().map((i) => [i.mac.toLowerCase(), i.name]));
 }

@@ -1,5 +1,5 @@
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
-import { hostname, networkInterfaces } from 'node:os';
+import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import type { InterfaceView, StoreCheck } from './console-model.ts';
 
@@ -75,18 +75,4 @@ export function checkStoreFile(path: string): StoreCheck {
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
-}
-
-/** The system form's current values: the live host name, and what resolv.conf and our timesyncd drop-in say. */
-export function readSystemValues(etcDir: string): Record<string, string> {
-  const read = (path: string): string => {
-    try {
-      return readFileSync(join(etcDir, path), 'utf8');
-    } catch {
-      return '';
-    }
-  };
-  const dns = [...read('resolv.conf').matchAll(/^\s*nameserver\s+(\S+)/gm)].map((m) => m[1]);
-  const ntp = /^\s*NTP=(.*)$/m.exec(read('systemd/timesyncd.conf.d/alliance.conf'))?.[1]?.trim().split(/\s+/) ?? [];
-  return { hostname: hostname(), dns: dns.join(', '), ntp: ntp.join(', ') };
 }

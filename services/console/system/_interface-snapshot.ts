@@ -1,4 +1,4 @@
-import { systemErrors } from './errors.ts';
+import { consoleErrors as systemErrors } from '../errors.ts';
 import { isIPv4 } from './_ipv4.ts';
 import { type ManagementNetwork } from './management-network.ts';
 

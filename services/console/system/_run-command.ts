@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { systemErrors } from './errors.ts';
+import { consoleErrors as systemErrors } from '../errors.ts';
 
 // The edge where the system settings run programs (ip, ping, networkctl,
 // hostname, systemctl). Every run has a timeout, so nothing hangs the console.

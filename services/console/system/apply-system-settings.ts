@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { runCommand, firstLine, runChecked, type CommandRunner } from './_run-command.ts';
 import { readSystemFile, systemFiles, writeSystemFile, type SystemPaths } from './_system-files.ts';
-import { renderHostsFile, renderResolvConf, renderTimesyncdDropIn, type SystemSettings } from './system-settings.ts';
+import { parseResolvConf, parseTimesyncdDropIn, renderHostsFile, renderResolvConf, renderTimesyncdDropIn, type SystemForm, type SystemSettings } from './system-settings.ts';
 
 // The edge that applies the system form: host name, DNS and NTP files written
 // atomically, then the live host name and systemd-timesyncd.
@@ -53,4 +54,10 @@ export async function applySystemSettings(settings: SystemSettings, options: App
     lines.push(result.code === 0 ? `${ntp} (${files.timesyncd}); systemd-timesyncd restarted` : `${ntp} (${files.timesyncd}); systemd-timesyncd was not restarted: ${firstLine(result)}`);
   }
   return lines;
+}
+
+/** The system form as the machine has it now: the live host name, and the servers resolv.conf and our timesyncd drop-in name. */
+export function readSystemForm(paths: SystemPaths): SystemForm {
+  const files = systemFiles(paths);
+  return { hostname: hostname(), dns: parseResolvConf(readSystemFile(files.resolvConf)).join(', '), ntp: parseTimesyncdDropIn(readSystemFile(files.timesyncd)).join(', ') };
 }

@@ -1,4 +1,4 @@
-import { systemErrors } from './errors.ts';
+import { consoleErrors as systemErrors } from '../errors.ts';
 import { broadcastOf, checkDnsServers, ipv4ToNumber, isIPv4, networkOf, notHostReason, prefixMask, quoteTyped } from './_ipv4.ts';
 
 // The management network form: what the operator typed, checked field by field

@@ -1,12 +1,11 @@
 import { existsSync } from 'node:fs';
 import { describeError } from '../../../appliance/errors/index.ts';
-import { systemErrors } from './errors.ts';
+import { consoleErrors as systemErrors } from '../errors.ts';
 import { addrCommand, parseSnapshot, restoreCommands, ROUTE_COMMAND, staticCommands, type Command, type InterfaceSnapshot } from './_interface-snapshot.ts';
-import { isIPv4 } from './_ipv4.ts';
 import { commandLine, firstLine, runChecked, runCommand, type CommandRunner } from './_run-command.ts';
 import { readSystemFile, restoreSystemFile, systemFiles, writeSystemFile, type SystemPaths } from './_system-files.ts';
 import { renderNetworkdFile, type ManagementNetwork, type NetworkForm } from './management-network.ts';
-import { renderResolvConf } from './system-settings.ts';
+import { parseResolvConf, renderResolvConf } from './system-settings.ts';
 
 // The edge that changes the management network: a snapshot of the interface,
 // the new settings put live with `ip` (or systemd-networkd for DHCP), a check
@@ -15,7 +14,7 @@ import { renderResolvConf } from './system-settings.ts';
 
 export type { CommandResult, CommandRunner } from './_run-command.ts';
 export type { SystemPaths } from './_system-files.ts';
-export { applySystemSettings } from './apply-system-settings.ts';
+export { applySystemSettings, readSystemForm } from './apply-system-settings.ts';
 
 export type ApplyOutcome = { readonly ok: true; readonly detail: string } | { readonly ok: false; readonly reason: string };
 
@@ -205,10 +204,7 @@ export async function readInterfaceNetwork(iface: string, options: { readonly ru
   const first = snapshot.addresses[0];
   const gateway = snapshot.defaultRoutes.find((r) => r.dev === iface && r.gateway !== null)?.gateway ?? '';
   const resolv = options.paths === undefined ? null : readSystemFile(systemFiles(options.paths).resolvConf);
-  const dns = (resolv ?? '')
-    .split('\n')
-    .map((line) => /^\s*nameserver\s+(\S+)/.exec(line)?.[1])
-    .filter((server): server is string => server !== undefined && isIPv4(server));
+  const dns = parseResolvConf(resolv);
   return {
     interface: iface,
     mode: first?.dynamic === true ? 'dhcp' : 'static',

@@ -1,4 +1,4 @@
-import { systemErrors } from './errors.ts';
+import { consoleErrors as systemErrors } from '../errors.ts';
 import { checkDnsServers, isIPv4, quoteTyped, splitList } from './_ipv4.ts';
 import { type Checked } from './management-network.ts';
 
@@ -53,6 +53,16 @@ export function validateSystem(form: SystemForm): Checked<SystemSettings, System
 export function renderResolvConf(dns: readonly string[]): string {
   for (const server of dns) if (!isIPv4(server)) invalid('resolv.conf', 'dns', `has ${quoteTyped(server)}, not an IPv4 address`);
   return `${HEADER}${dns.map((server) => `nameserver ${server}\n`).join('')}`;
+}
+
+/** The IPv4 servers a resolv.conf names, in order (what renderResolvConf wrote, or the system's own). */
+export function parseResolvConf(text: string | null): string[] {
+  return [...(text ?? '').matchAll(/^\s*nameserver\s+(\S+)/gm)].map((m) => m[1] ?? '').filter(isIPv4);
+}
+
+/** The servers of a timesyncd drop-in's NTP= line (what renderTimesyncdDropIn wrote). */
+export function parseTimesyncdDropIn(text: string | null): string[] {
+  return /^\s*NTP=(.*)$/m.exec(text ?? '')?.[1]?.trim().split(/\s+/).filter((s) => s !== '') ?? [];
 }
 
 /** The systemd-timesyncd drop-in; an empty list leaves timesyncd on its fallback servers. */
