@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -112,19 +112,26 @@ async function runStep(step: InstallStep, target: string, options: { image: stri
     case 'reread-partitions': {
       const reread = spawnSync('blockdev', ['--rereadpt', target], { encoding: 'utf8' });
       if (reread.status !== 0) run('tell the kernel about the new partitions', 'partx', ['-u', target]);
+      // What the whole disk's cache holds of the data partition must not outlive the writes through the partition's node.
+      run('flush the disk\'s buffers', 'blockdev', ['--flushbufs', target]);
       return;
     }
-    case 'make-data-fs':
+    case 'make-data-fs': {
       io.out(`making the data file system (${formatBytes(step.sizeBytes)}, label ${step.label})\n`);
-      run('make the data file system', 'mkfs.ext4', ['-F', '-q', '-L', step.label, '-E', `offset=${step.offsetBytes}`, target, `${Math.floor(step.sizeBytes / 1024)}k`]);
+      const fs = await dataFs(target, step);
+      const where = fs.device ? [fs.device] : ['-E', `offset=${step.offsetBytes}`, target, `${Math.floor(step.sizeBytes / 1024)}k`];
+      run('make the data file system', 'mkfs.ext4', ['-F', '-q', '-L', step.label, ...where]);
       return;
-    case 'keep-data-fs':
+    }
+    case 'keep-data-fs': {
       io.out('keeping the data file system of the earlier install\n');
-      run('check the kept data file system', 'e2fsck', ['-p', `${target}?offset=${step.offsetBytes}`], undefined, [0, 1]);
+      // 0: clean, 1: errors corrected (a journal replayed after an unclean stop, for one).
+      run('check the kept data file system', 'e2fsck', ['-p', (await dataFs(target, step)).path], undefined, [0, 1]);
       return;
+    }
     case 'write-install-files':
       io.out(`writing ${step.files.map((f) => f.path).join(', ')}\n`);
-      writeInstallFiles(target, step.offsetBytes, step.files);
+      writeInstallFiles((await dataFs(target, step)).path, step.files);
       return;
     case 'sync':
       spawnSync('sync');
@@ -171,9 +178,32 @@ async function writeImage(image: string, target: string, bytes: number, io: Runn
   io.out(`image written in ${((now() - started) / 1000).toFixed(1)} s\n`);
 }
 
-/** Writes the files into the ext4 file system at offset (creating install/, replacing older files), then reads them back. */
-export function writeInstallFiles(target: string, offsetBytes: number, files: readonly InstallFile[]): void {
-  const fs = `${target}?offset=${offsetBytes}`;
+/**
+ * Where the data file system is for e2fsprogs: on a disk, its partition's
+ * device node (e2fsck cannot reopen DEVICE?offset=N after replaying a
+ * journal, and one device keeps one page cache); in a disk image file,
+ * FILE?offset=N.
+ */
+async function dataFs(target: string, step: { partition: number; offsetBytes: number }): Promise<{ path: string; device: string | undefined }> {
+  if (!statSync(target).isBlockDevice()) return { path: `${target}?offset=${step.offsetBytes}`, device: undefined };
+  const disk = basename(realpathSync(target));
+  // udev-less: the kernel names the partition (vda3, nvme0n1p3, mmcblk0p3); devtmpfs makes its node. Wait for both (at most 10 s).
+  for (let tries = 0; tries < 100; tries++) {
+    const name = readdirSync(`/sys/class/block/${disk}`).find((entry) => {
+      try {
+        return readFileSync(`/sys/class/block/${disk}/${entry}/partition`, 'utf8').trim() === String(step.partition);
+      } catch {
+        return false;
+      }
+    });
+    if (name !== undefined && existsSync(`/dev/${name}`)) return { path: `/dev/${name}`, device: `/dev/${name}` };
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw installErrors.WRITE_FAILED({ action: `find partition ${step.partition} of ${target}`, reason: 'the kernel shows no such partition after the table was written' });
+}
+
+/** Writes the files into the ext4 file system at `fs` (a device, or FILE?offset=N), creating install/ and replacing older files, then reads them back. */
+export function writeInstallFiles(fs: string, files: readonly InstallFile[]): void {
   const work = mkdtempSync(join(tmpdir(), 'alliance-install-'));
   try {
     const script: string[] = [];

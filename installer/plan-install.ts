@@ -12,6 +12,8 @@ export const DATA_MINIMUM_BYTES = 1024 ** 3;
 export const LINUX_FS_TYPE = '0FC63DAF-8483-4772-8E79-3D69D8477DE4';
 /** Bytes of the MBR's boot code (SYSLINUX gptmbr.bin), which the image carries and sfdisk does not keep. */
 export const BOOT_CODE_BYTES = 440;
+/** The data partition's number. */
+export const DATA_PARTITION = 3;
 /** Sectors the backup GPT takes at the end of the disk (header + 128 entries). */
 const BACKUP_SECTORS = 33;
 
@@ -78,9 +80,9 @@ export type InstallStep =
   | { readonly kind: 'partition'; readonly script: string }
   | { readonly kind: 'write-boot-code'; readonly bytes: number }
   | { readonly kind: 'reread-partitions' }
-  | { readonly kind: 'make-data-fs'; readonly offsetBytes: number; readonly sizeBytes: number; readonly label: string }
-  | { readonly kind: 'keep-data-fs'; readonly offsetBytes: number }
-  | { readonly kind: 'write-install-files'; readonly offsetBytes: number; readonly files: readonly InstallFile[] }
+  | { readonly kind: 'make-data-fs'; readonly partition: number; readonly offsetBytes: number; readonly sizeBytes: number; readonly label: string }
+  | { readonly kind: 'keep-data-fs'; readonly partition: number; readonly offsetBytes: number }
+  | { readonly kind: 'write-install-files'; readonly partition: number; readonly offsetBytes: number; readonly files: readonly InstallFile[] }
   | { readonly kind: 'sync' };
 
 export interface InstallPlan {
@@ -124,7 +126,7 @@ export function planInstall(image: ImageLayout, disk: TargetDisk, options: { wip
     'sector-size: 512',
     '',
     ...image.copied.map((p) => partitionLine(p.number, { start: p.start, sectors: p.sectors, type: p.type, uuid: p.uuid, name: p.name, attributeBits: p.attributeBits })),
-    partitionLine(3, { start: image.dataStart, sectors: dataSectors, type: keep?.type ?? image.data?.type ?? LINUX_FS_TYPE, uuid: dataUuid, name: keep?.name ?? image.data?.name ?? INSTALL_LABELS.data, attributeBits: [] }),
+    partitionLine(DATA_PARTITION, { start: image.dataStart, sectors: dataSectors, type: keep?.type ?? image.data?.type ?? LINUX_FS_TYPE, uuid: dataUuid, name: keep?.name ?? image.data?.name ?? INSTALL_LABELS.data, attributeBits: [] }),
   ];
   const offsetBytes = image.dataStart * SECTOR;
   const steps: InstallStep[] = [
@@ -132,8 +134,8 @@ export function planInstall(image: ImageLayout, disk: TargetDisk, options: { wip
     { kind: 'partition', script: `${lines.join('\n')}\n` },
     { kind: 'write-boot-code', bytes: BOOT_CODE_BYTES },
     ...(disk.kind === 'block' ? [{ kind: 'reread-partitions' } as const] : []),
-    keep ? { kind: 'keep-data-fs', offsetBytes } : { kind: 'make-data-fs', offsetBytes, sizeBytes: dataSectors * SECTOR, label: INSTALL_LABELS.data },
-    ...(options.files.length > 0 ? [{ kind: 'write-install-files', offsetBytes, files: options.files } as const] : []),
+    keep ? { kind: 'keep-data-fs', partition: DATA_PARTITION, offsetBytes } : { kind: 'make-data-fs', partition: DATA_PARTITION, offsetBytes, sizeBytes: dataSectors * SECTOR, label: INSTALL_LABELS.data },
+    ...(options.files.length > 0 ? [{ kind: 'write-install-files', partition: DATA_PARTITION, offsetBytes, files: options.files } as const] : []),
     { kind: 'sync' },
   ];
   return {

@@ -74,7 +74,7 @@ test('planInstall() on a blank disk writes the head, a table with data to the en
       '',
     ].join('\n'),
   );
-  assert.equal(plan.steps[4], { kind: 'make-data-fs', offsetBytes: 3147776 * 512, sizeBytes: (LAST_USABLE_8G - 3147776 + 1) * 512, label: 'alliance-data' });
+  assert.equal(plan.steps[4], { kind: 'make-data-fs', partition: 3, offsetBytes: 3147776 * 512, sizeBytes: (LAST_USABLE_8G - 3147776 + 1) * 512, label: 'alliance-data' });
   assert.equal(plan.data, { start: 3147776, sectors: LAST_USABLE_8G - 3147776 + 1, kept: false });
   assert.is(plan.erases, 'nothing (no partition table)');
 });
