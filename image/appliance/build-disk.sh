@@ -10,8 +10,8 @@
 #       /boot), SYSLINUX for BIOS (SYSLINUX's gptmbr.bin in the first 440
 #       bytes boots the partition with that attribute) and systemd-boot for
 #       UEFI (EFI/BOOT/BOOTX64.EFI, the removable-media path: no NVRAM entry)
-#   p2  root, ext4, label alliance-root: what the root holds plus 40%, in
-#       64 MiB steps
+#   p2  root, ext4, label alliance-root: what the root holds plus 40% (at
+#       least 512 MiB), in 64 MiB steps
 #   p3  data, ext4, label alliance-data, 256 MiB, empty: /var/lib/alliance
 #       (the installer puts one spanning the rest of the target disk there)
 # The ext4 file systems are made as files of their own (`mkfs.ext4 -d`, no
@@ -69,9 +69,14 @@ initrd=$root/boot/initrd.img-$kver
 [ -f "$vmlinuz" ] && [ -f "$initrd" ] || { echo "build-disk.sh: no $vmlinuz or $initrd" >&2; exit 1; }
 mkdir -p "$root/var/lib/alliance"   # the data partition's mount point
 
-# 1. Sizes, in MiB. The root: used space + 40%, rounded up to 64 MiB.
+# 1. Sizes, in MiB. The root: used space + 40%, but at least + 512 MiB (a
+# kernel upgrade installs a second kernel, ~300 MiB with its modules and
+# initrd, before the old one can go), rounded up to 64 MiB.
 used_kib=$(du -sk --one-file-system "$root" | cut -f1)
-root_mib=$(( ( (used_kib * 14 / 10 / 1024) + 63 ) / 64 * 64 ))
+used_mib=$(( (used_kib + 1023) / 1024 ))
+headroom_mib=$(( used_mib * 4 / 10 ))
+[ $headroom_mib -ge 512 ] || headroom_mib=512
+root_mib=$(( (used_mib + headroom_mib + 63) / 64 * 64 ))
 disk_mib=$(( 1 + esp_mib + root_mib + data_mib + 1 ))   # 1 MiB in front, 1 MiB for the backup GPT
 esp_start=$(( 1 * 2048 ))
 root_start=$(( esp_start + esp_mib * 2048 ))
