@@ -3,7 +3,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'build/', '.toolchain/', 'var/', 'eslint.config.js', 'appliance/bus/native/'] },
+  { ignores: ['node_modules/', 'dist/', 'build/', '.toolchain/', 'var/', 'image/out/', 'image/cache/', 'eslint.config.js', 'appliance/bus/native/'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },

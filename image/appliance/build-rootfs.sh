@@ -28,7 +28,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 # Bump when stage 1 changes in a way that should invalidate cached tarballs.
 STAGE1=2
 SUITE=bookworm
-alliance='' overlay='' cache='' out=''
+alliance='' overlay='' cache='' out='' host_image=''
 # The build machine's Debian mirror: the first deb.debian.org-like URI that
 # serves bookworm (deb822 .sources or one-line .list), else deb.debian.org.
 mirror=$(grep -hs -E '^(URIs:|deb )' /etc/apt/sources.list /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list 2>/dev/null \
@@ -41,12 +41,14 @@ while [ $# -gt 0 ]; do
     --overlay) overlay=$2; shift 2 ;;
     --cache) cache=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
+    --host-image) host_image=$2; shift 2 ;;
     --mirror) mirror=$2; shift 2 ;;
     --security-mirror) security_mirror=$2; shift 2 ;;
     *) echo "build-rootfs.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
-[ -n "$alliance" ] && [ -n "$overlay" ] && [ -n "$cache" ] && [ -n "$out" ] || { echo "usage: build-rootfs.sh --alliance PATH --overlay DIR --cache DIR --out DIR [--mirror URL]" >&2; exit 2; }
+[ -n "$alliance" ] && [ -n "$overlay" ] && [ -n "$cache" ] && [ -n "$out" ] && [ -n "$host_image" ] || { echo "usage: build-rootfs.sh --alliance PATH --overlay DIR --host-image DIR --cache DIR --out DIR [--mirror URL]" >&2; exit 2; }
+[ -f "$host_image/x86_64/SHA256SUMS" ] || { echo "build-rootfs.sh: $host_image/x86_64 holds no host image (build it with 'make -C image host')" >&2; exit 1; }
 [ -x "$alliance" ] || { echo "build-rootfs.sh: $alliance is not an executable (build it with 'make build')" >&2; exit 1; }
 [ -d "$overlay" ] || { echo "build-rootfs.sh: the overlay $overlay is not a directory" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || { echo "build-rootfs.sh: needs root (debootstrap, chroot, and files owned by root in the image)" >&2; exit 1; }
@@ -166,6 +168,9 @@ mkdir -p "$root"
 zstd -q -d -c "$tarball" | tar -C "$root" --numeric-owner --xattrs --xattrs-include='*' --acls -xf -
 
 install -m 0755 "$alliance" "$root/usr/bin/alliance"
+# The image network-booted hosts run, where boot.image_dir looks by default.
+install -d -m 0755 "$root/usr/lib/alliance/host-image/x86_64"
+install -m 0644 "$host_image/x86_64/vmlinuz" "$host_image/x86_64/initrd.img" "$host_image/x86_64/SHA256SUMS" "$root/usr/lib/alliance/host-image/x86_64/"
 # The overlay: its files and links (not its README), owned by root. Git keeps
 # only the executable bit, so modes are set here: 0755 or 0644, whatever the
 # checkout's umask; directories the image lacks are made 0755 (umask 022).

@@ -34,8 +34,8 @@ function boot(args: readonly string[]): { screen: () => string; log: () => strin
     log += chunk.toString('latin1');
     term.write(chunk);
   };
-  child.stdout!.on('data', take);
-  child.stderr!.on('data', (chunk: Buffer) => (log += chunk.toString()));
+  child.stdout.on('data', take);
+  child.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()));
   return {
     screen: () => {
       const buffer = term.buffer.active;
@@ -44,7 +44,7 @@ function boot(args: readonly string[]): { screen: () => string; log: () => strin
       return lines.join('\n');
     },
     log: () => log,
-    send: (text) => child.stdin!.write(text),
+    send: (text) => child.stdin.write(text),
     exited: new Promise((resolve) => child.on('exit', (code) => resolve(code))),
   };
 }

@@ -19,6 +19,8 @@ const noOptions = {
   serverName: undefined,
   diagnose: undefined,
   ascii: undefined,
+  answers: undefined,
+  dryRun: undefined,
   admin: undefined,
   passwordFile: undefined,
   user: undefined,

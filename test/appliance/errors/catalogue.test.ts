@@ -15,8 +15,8 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-// Every errors.ts under appliance/ and services/, plus any other file that defines a catalogue, so a new one is picked up.
-const definingFiles = [...sourceFiles(join(ROOT, 'appliance')), ...sourceFiles(join(ROOT, 'services'))]
+// Every errors.ts under appliance/, services/ and installer/, plus any other file that defines a catalogue, so a new one is picked up.
+const definingFiles = [...sourceFiles(join(ROOT, 'appliance')), ...sourceFiles(join(ROOT, 'services')), ...sourceFiles(join(ROOT, 'installer'))]
   .filter((f) => !f.startsWith(join(ROOT, 'appliance', 'errors')))
   .filter((f) => basename(f) === 'errors.ts' || /\bdefineErrors\(/.test(readFileSync(f, 'utf8')))
   .sort();
