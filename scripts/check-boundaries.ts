@@ -1,6 +1,7 @@
 // The layout rules of the house that a linter cannot see:
 // - a service never imports another service (services/<a> -> services/<b>);
-// - appliance/ never imports services/ (services plug in through wiring in main.ts);
+// - appliance/ never imports services/ (services plug in through wiring in main.ts),
+//   and neither does installer/ (it shares contracts through appliance/contracts);
 // - outside an appliance/ module, it is imported only through its index.ts;
 // - the appliance/ modules import each other without cycles.
 import { readdirSync, readFileSync } from 'node:fs';
@@ -37,7 +38,7 @@ function owner(path: string): string[] {
 }
 
 const moduleGraph = new Map<string, Set<string>>();
-for (const file of [...sourceFiles('appliance'), ...sourceFiles('services')]) {
+for (const file of [...sourceFiles('appliance'), ...sourceFiles('services'), ...sourceFiles('installer')]) {
   const from = owner(file);
   for (const spec of imports(file)) {
     const target = relative(root, resolve(root, dirname(file), spec));
@@ -45,6 +46,7 @@ for (const file of [...sourceFiles('appliance'), ...sourceFiles('services')]) {
     const where = `${file} imports ${spec}`;
     if (from[0] === 'services' && to[0] === 'services' && from[1] !== to[1]) problems.push(`${where}: a service never imports another service; talk over the bus`);
     if (from[0] === 'appliance' && to[0] === 'services' && file !== join('appliance', 'main.ts')) problems.push(`${where}: appliance/ core must not depend on a service`);
+    if (from[0] === 'installer' && to[0] === 'services') problems.push(`${where}: the installer must not depend on a service; share a contract in appliance/contracts`);
     if (to[0] === 'appliance' && to.length === 2 && from.join('/') !== to.join('/')) {
       if (!target.endsWith(`${sep}index.ts`) || target.split(sep).length !== 3) problems.push(`${where}: import appliance/${to[1]} through its index.ts`);
       if (from[0] === 'appliance' && from.length === 2) {
