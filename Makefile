@@ -42,7 +42,7 @@ test-instance-image: ## the raw disk the instance boot test boots: image/out/tes
 	@$(MAKE) --no-print-directory -C image test-instance
 
 image: build ## the appliance image (root, debootstrap): image/out/appliance/{alliance.raw,alliance-installer.iso,SHA256SUMS}
-	@$(MAKE) --no-print-directory -C image appliance iso
+	@$(MAKE) --no-print-directory -C image appliance iso sums
 
 run: build ## start the appliance in the foreground on embedded defaults (data in ./var)
 	dist/alliance init --data-dir $(DATA_DIR)
