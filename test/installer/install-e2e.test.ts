@@ -7,7 +7,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
-import { Terminal } from '@xterm/headless';
+import xterm from '@xterm/headless';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { freePort, ROOT, tempDir } from '../_support/appliance-process.ts';
@@ -26,7 +26,7 @@ test.after(() => {
 
 /** A qemu machine whose serial line is read into an 80x24 terminal emulator and kept whole in a log. */
 function boot(args: readonly string[]): { screen: () => string; log: () => string; send: (text: string) => void; exited: Promise<number | null> } {
-  const term = new Terminal({ cols: 80, rows: 24, allowProposedApi: true });
+  const term = new xterm.Terminal({ cols: 80, rows: 24, allowProposedApi: true });
   let log = '';
   const child = spawn('qemu-system-x86_64', ['-m', '2048', '-smp', '2', '-nodefaults', '-display', 'none', '-monitor', 'none', '-serial', 'stdio', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   qemu = child;
