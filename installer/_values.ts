@@ -81,15 +81,3 @@ export function ntpServerProblem(server: string): string | undefined {
   if (isIPv4(server)) return undefined;
   return hostNameProblem(server.toLowerCase(), 253) === undefined ? undefined : 'is not a host name or IPv4 address';
 }
-
-/** Bytes in binary units, one decimal: 8.0 GiB, 300.5 MiB. */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
-}

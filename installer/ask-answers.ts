@@ -4,7 +4,8 @@ import { installErrors } from './errors.ts';
 import type { Disk } from './list-disks.ts';
 import type { AnswerFile } from './parse-answer-file.ts';
 import type { InstallPlan } from './plan-install.ts';
-import { addressProblem, ADMIN_NAME_PATTERN, formatBytes, gatewayProblem, hostNameProblem, isIPv4, MAX_DNS_SERVERS, MIN_PASSWORD_LENGTH } from './_values.ts';
+import { formatBytes } from '../appliance/cli/index.ts';
+import { addressProblem, ADMIN_NAME_PATTERN, gatewayProblem, hostNameProblem, isIPv4, MAX_DNS_SERVERS, MIN_PASSWORD_LENGTH } from './_values.ts';
 
 // The interactive installer: line questions that work on a serial console.
 // The questions and their checks live here; the terminal is behind Prompter

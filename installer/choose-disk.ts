@@ -1,6 +1,6 @@
 import { installErrors } from './errors.ts';
 import type { Disk } from './list-disks.ts';
-import { formatBytes } from './_values.ts';
+import { formatBytes } from '../appliance/cli/index.ts';
 
 // Which disk to install onto, and why a disk cannot be it. Pure.
 

@@ -9,7 +9,7 @@ import { createZstdDecompress } from 'node:zlib';
 import { installErrors } from './errors.ts';
 import { ext4LabelOf, readPartitionTable, SECTOR, TABLE_BYTES, type PartitionTable } from './read-partition-table.ts';
 import type { InstallFile, InstallPlan, InstallStep, TargetDisk } from './plan-install.ts';
-import { formatBytes } from './_values.ts';
+import { formatBytes } from '../appliance/cli/index.ts';
 
 // The installer's I/O edge: reads the image and the target disk, and carries
 // out the plan's steps with sfdisk, mkfs.ext4 and debugfs. The install files

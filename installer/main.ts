@@ -15,7 +15,7 @@ import { readPartitionTable } from './read-partition-table.ts';
 import { renderInstallFiles } from './render-install-files.ts';
 import { listDisks, listNics, loadAnswerText, mountPointOf } from './_system-facts.ts';
 import { terminalPrompter } from './_terminal-prompter.ts';
-import { formatBytes } from './_values.ts';
+import { formatBytes } from '../appliance/cli/index.ts';
 
 /** Where the live environment's /init mounts the installer medium, and the image on it. */
 export const DEFAULT_IMAGE = '/run/medium/alliance/alliance.raw.zst';

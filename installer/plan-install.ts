@@ -1,7 +1,7 @@
 import { INSTALL_LABELS } from '../appliance/contracts/index.ts';
 import { installErrors } from './errors.ts';
 import { SECTOR, type PartitionTable, type TablePartition } from './read-partition-table.ts';
-import { formatBytes } from './_values.ts';
+import { formatBytes } from '../appliance/cli/index.ts';
 
 // From the appliance image's partition table and what the target disk holds
 // now to the steps that install it. Pure: the runner reads the tables and

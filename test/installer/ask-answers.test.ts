@@ -33,7 +33,7 @@ const cases: { name: string; answers: string[]; want: AskedAnswers; mentions?: s
     name: 'Enter everywhere: the only fitting disk, the NIC with a link by DHCP, no host name, no admin',
     answers: ['', '', '', '', ''],
     want: { answers: { target: { disk: '/dev/vda', wipe: true }, hostname: null, network: { mac: '52:54:00:00:00:02', mode: 'dhcp' }, ntp: [], admin: null, after: 'reboot' }, password: undefined },
-    mentions: ['1) /dev/vda', '2) /dev/vdb', 'cannot: it holds 1.0 GiB'],
+    mentions: ['1) /dev/vda', '2) /dev/vdb', 'cannot: it holds 1 GiB'],
   },
   {
     name: 'a static address asked again until valid, a host name, an admin whose passwords first differ',

@@ -91,28 +91,28 @@ const decisions: { name: string; disk: Partial<TargetDisk>; wipe: boolean; data:
     disk: { table: previous, labels: { 2: 'alliance-root', 3: 'alliance-data' } },
     wipe: false,
     data: { kept: true, sectors: 10000000 },
-    erases: 'a GPT partition table with 3 partition(s) (1: 256.0 MiB, 2: 1.3 GiB "alliance-root", 3: 4.8 GiB "alliance-data"); the data partition 3 is kept',
+    erases: 'a GPT partition table with 3 partition(s) (1: 256 MiB, 2: 1.3 GiB "alliance-root", 3: 4.8 GiB "alliance-data"); the data partition 3 is kept',
   },
   {
     name: 'a previous install keeps its data partition with wipe too',
     disk: { table: previous, labels: { 3: 'alliance-data' } },
     wipe: true,
     data: { kept: true, sectors: 10000000 },
-    erases: 'a GPT partition table with 3 partition(s) (1: 256.0 MiB, 2: 1.3 GiB, 3: 4.8 GiB "alliance-data"); the data partition 3 is kept',
+    erases: 'a GPT partition table with 3 partition(s) (1: 256 MiB, 2: 1.3 GiB, 3: 4.8 GiB "alliance-data"); the data partition 3 is kept',
   },
   {
     name: 'a foreign disk with wipe is erased',
     disk: { table: gpt([part(1, 2048, 1000000, { name: 'home' })]), labels: { 1: 'home' } },
     wipe: true,
     data: { kept: false, sectors: LAST_USABLE_8G - 3147776 + 1 },
-    erases: 'a GPT partition table with 1 partition(s) (1: 488.3 MiB "home")',
+    erases: 'a GPT partition table with 1 partition(s) (1: 488 MiB "home")',
   },
   {
     name: 'a partition labelled alliance-data at another start is not kept (with wipe)',
     disk: { table: gpt([part(3, 4000000, 1000)]), labels: { 3: 'alliance-data' } },
     wipe: true,
     data: { kept: false, sectors: LAST_USABLE_8G - 3147776 + 1 },
-    erases: 'a GPT partition table with 1 partition(s) (3: 500.0 KiB "alliance-data")',
+    erases: 'a GPT partition table with 1 partition(s) (3: 500 KiB "alliance-data")',
   },
 ];
 for (const c of decisions) {
@@ -127,7 +127,7 @@ for (const c of decisions) {
 
 const refusals: { name: string; disk: Partial<TargetDisk>; code: string; says: string[] }[] = [
   { name: 'a disk smaller than the image and 1 GiB, naming both sizes', disk: { sizeBytes: 2.5 * GiB }, code: 'APL_INSTALL_DISK_TOO_SMALL', says: ['it holds 2.5 GiB', 'at least 2.8 GiB', '1.8 GiB alliance.raw image'] },
-  { name: 'a foreign GPT without wipe', disk: { table: gpt([part(1, 2048, 1000000)]), labels: { 1: 'home' } }, code: 'APL_INSTALL_DISK_IN_USE', says: ['it holds a GPT partition table with 1 partition(s) (1: 488.3 MiB "home")', 'set wipe = true'] },
+  { name: 'a foreign GPT without wipe', disk: { table: gpt([part(1, 2048, 1000000)]), labels: { 1: 'home' } }, code: 'APL_INSTALL_DISK_IN_USE', says: ['it holds a GPT partition table with 1 partition(s) (1: 488 MiB "home")', 'set wipe = true'] },
   { name: 'an MBR disk without wipe', disk: { table: { scheme: 'mbr', diskGuid: '', alternateLba: 0, partitions: [part(1, 2048, 2048, { type: '83' })] } }, code: 'APL_INSTALL_DISK_IN_USE', says: ['an MBR partition table'] },
   { name: 'an earlier install whose data partition the new layout moves, without wipe', disk: { table: gpt([part(3, 4000000, 1000)]), labels: { 3: 'alliance-data' } }, code: 'APL_INSTALL_DISK_IN_USE', says: ['starts at sector 4000000, the image\'s data partition at 3147776'] },
 ];
