@@ -48,7 +48,10 @@ function upLines(model: ConsoleModel, s: ApplianceStatus): ScreenLine[] {
   lines.push(field('TLS', `${fp1}  ${expiry}`));
   lines.push({ ...field('', `${fp2}  ${daysLeft < 0 ? 'renew it' : `${daysLeft} days left`}`), inverse: daysLeft < 30 });
   lines.push(field('Node', `${s.nodeId}  health ${s.health}`));
-  const services = s.services.map((v) => `${v.name} ${v.state}${v.state !== 'running' && v.reason ? ` (${v.reason})` : ''}`).join(`, `);
+  // A reason that begins with the state says it again ("off (off by ...)"): it replaces it.
+  const services = s.services
+    .map((v) => (v.state === 'running' || !v.reason ? `${v.name} ${v.state}` : v.reason.startsWith(v.state) ? `${v.name} ${v.reason}` : `${v.name} ${v.state} (${v.reason})`))
+    .join(', ');
   for (const [i, text] of wrapText(services, model.cols - LABEL, g).slice(0, 2).entries()) lines.push(field(i === 0 ? 'Services' : '', text));
   lines.push(field('Cluster', 'standalone: 1 member, it leads; no quorum to keep'));
   lines.push(...controllerLines(model.controller));
