@@ -17,6 +17,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib/initramfs.sh"
 alliance='' image='' out='' level=19 image_level=10
 debs=()
 while [ $# -gt 0 ]; do
@@ -53,26 +54,14 @@ iso=$work/iso     # the ISO's file tree
 mkdir -p "$work/kernel" "$work/pkgs" "$root" "$iso"/{isolinux,boot,alliance}
 
 # 1. Unpack: the kernel apart, the rest together.
-for deb in "${debs[@]}"; do
-  case $(basename "$deb") in
-    linux-image-*) dpkg-deb -x "$deb" "$work/kernel" ;;
-    *) dpkg-deb -x "$deb" "$work/pkgs" ;;
-  esac
-done
-kver=$(ls "$work/kernel/lib/modules")
-[ "$(echo "$kver" | wc -l)" = 1 ] || { echo "build-iso.sh: expected one kernel, found: $kver" >&2; exit 1; }
+unpack_debs "$work" "${debs[@]}"
+kver=$(kernel_version "$work/kernel")
 busybox=$work/pkgs/bin/busybox   # static: also the build's depmod
 
-# 2. Layout (merged /usr) and busybox with its applets.
-mkdir -p "$root"/{usr/bin,usr/sbin,usr/lib/x86_64-linux-gnu,lib64,etc,proc,sys,dev,run,tmp,var/lib,root}
-ln -s usr/bin "$root/bin"
-ln -s usr/sbin "$root/sbin"
-ln -s usr/lib "$root/lib"
+# 2. Layout (merged /usr, as the host image's) and busybox with its applets.
+merged_usr_root "$root" usr/lib/x86_64-linux-gnu lib64 etc proc sys dev run tmp var/lib root
 chmod 1777 "$root/tmp"
-cp "$busybox" "$root/usr/bin/busybox"
-for applet in $("$busybox" --list); do
-  [ -e "$root/usr/bin/$applet" ] || ln -s busybox "$root/usr/bin/$applet"
-done
+install_busybox "$busybox" "$root"
 
 # 3. The tools `alliance install` runs, over busybox's applets of the same name:
 # lsblk, blockdev, partx, blkid (util-linux), sfdisk (fdisk), mkfs.ext4,
@@ -88,20 +77,15 @@ ln -s mke2fs "$root/usr/bin/mkfs.ext4"
 cp "$work/pkgs/etc/mke2fs.conf" "$root/etc/mke2fs.conf"
 
 # 4. Shared libraries: only the .so files; then check each program's needs now, not at boot.
-for dir in lib/x86_64-linux-gnu usr/lib/x86_64-linux-gnu; do
-  [ -d "$work/pkgs/$dir" ] || continue
-  find "$work/pkgs/$dir" -maxdepth 1 -name '*.so*' \( -type f -o -type l \) -exec cp -a {} "$root/usr/lib/x86_64-linux-gnu/" \;
-done
-ln -s ../lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 "$root/lib64/ld-linux-x86-64.so.2"
+copy_shared_libs "$work/pkgs" "$root"
 # (ldd dist/alliance and the bus addon; ldd of each tool of step 3.)
-for lib in ld-linux-x86-64.so.2 libc.so.6 libdl.so.2 libm.so.6 libpthread.so.0 libgcc_s.so.1 libstdc++.so.6 \
-           libmbedtls.so.14 libmbedx509.so.1 libmbedcrypto.so.7 \
-           libblkid.so.1 libmount.so.1 libsmartcols.so.1 libudev.so.1 libselinux.so.1 libpcre2-8.so.0 \
-           libfdisk.so.1 libuuid.so.1 libtinfo.so.6 libreadline.so.8 \
-           libext2fs.so.2 libe2p.so.2 libcom_err.so.2 libss.so.2 \
-           libz.so.1 liblzma.so.5 liblz4.so.1; do
-  [ -e "$root/usr/lib/x86_64-linux-gnu/$lib" ] || { echo "build-iso.sh: $lib is missing from the live environment" >&2; exit 1; }
-done
+require_libs "$root" 'the live environment' \
+  ld-linux-x86-64.so.2 libc.so.6 libdl.so.2 libm.so.6 libpthread.so.0 libgcc_s.so.1 libstdc++.so.6 \
+  libmbedtls.so.14 libmbedx509.so.1 libmbedcrypto.so.7 \
+  libblkid.so.1 libmount.so.1 libsmartcols.so.1 libudev.so.1 libselinux.so.1 libpcre2-8.so.0 \
+  libfdisk.so.1 libuuid.so.1 libtinfo.so.6 libreadline.so.8 \
+  libext2fs.so.2 libe2p.so.2 libcom_err.so.2 libss.so.2 \
+  libz.so.1 liblzma.so.5 liblz4.so.1
 # Each tool finds every library it needs among those it will have at boot
 # (ldd on the build machine, the live environment's directory first).
 for tool in lsblk blockdev partx blkid sfdisk mke2fs e2fsck debugfs zstd; do
@@ -112,50 +96,20 @@ done
 # 5. The executable, zstd-compressed in an archive of its own (as the host
 # image: the kernel caps the initramfs at half the RAM while unpacking it).
 packed=$work/packed
-mkdir -p "$packed/usr/lib/alliance"
-zstd -q "-$level" -T0 -f "$alliance" -o "$packed/usr/lib/alliance/alliance.zst"
+compress_executable "$alliance" "$level" "$packed"
 
 # 6. Kernel modules of modules.list with their dependencies, indexed for busybox modprobe.
-kmods=$work/kernel/lib/modules/$kver
-"$busybox" depmod -b "$work/kernel" "$kver"
-wanted=$(sed 's/#.*//' "$here/modules.list" | tr -s ' \n' '\n' | sed '/^$/d')
-for name in $wanted; do
-  if grep -Eq "/${name//_/[_-]}\.ko$" "$kmods/modules.builtin"; then continue; fi
-  line=$(grep -E "/${name//_/[_-]}\.ko:" "$kmods/modules.dep") || { echo "build-iso.sh: no module $name in $kver" >&2; exit 1; }
-  for ko in ${line/:/}; do
-    mkdir -p "$root/lib/modules/$kver/$(dirname "$ko")"
-    cp "$kmods/$ko" "$root/lib/modules/$kver/$ko"
-  done
-done
-cp "$kmods/modules.builtin" "$kmods/modules.order" "$root/lib/modules/$kver/"
-"$busybox" depmod -b "$root" "$kver"
-echo "$wanted" > "$root/etc/modules"
+install_modules "$busybox" "$work/kernel" "$kver" "$here/modules.list" "$root"
 
 # 7. Our files: /init, the udhcpc script, /etc.
 cp -a "$here/rootfs/." "$root/"
 install -m 0755 "$here/init" "$root/init"
 chmod 0755 "$root/usr/share/udhcpc/default.script"
-build=$(sha256sum "$alliance" | cut -c1-12)
-cat > "$root/etc/os-release" <<OS
-NAME="Alliance installer"
-ID=alliance-installer
-ID_LIKE=debian
-BUILD_ID=$build
-VERSION_ID="12"
-PRETTY_NAME="Alliance installer (Debian 12 libraries, kernel $kver, alliance $build)"
-OS
+write_os_release "$root" 'Alliance installer' alliance-installer "$kver" "$alliance"
 
 # 8. The initrd: the compressed executable's archive, then the rest zstd-compressed.
-grep -q '^CONFIG_RD_ZSTD=y' "$work/kernel/boot/config-$kver" || { echo "build-iso.sh: $kver cannot unpack a zstd initramfs" >&2; exit 1; }
 stamp=$(stat -c %Y "$alliance")
-archive() {
-  find "$1" -mindepth 1 -exec touch -h -d "@$stamp" {} +
-  (cd "$1" && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0 --reproducible)
-}
-{
-  archive "$packed"
-  archive "$root" | zstd -q -19 -T0
-} > "$iso/boot/initrd.img"
+zstd_initrd "$work/kernel" "$kver" "$packed" "$root" "$stamp" > "$iso/boot/initrd.img"
 cp "$work/kernel/boot/vmlinuz-$kver" "$iso/boot/vmlinuz"
 
 # 9. The appliance image and its checksum (alliance install checks it before writing).

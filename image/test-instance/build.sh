@@ -14,6 +14,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib/initramfs.sh"
 out='' size_mib=64
 debs=()
 while [ $# -gt 0 ]; do
@@ -39,49 +40,22 @@ root=$work/root
 mkdir -p "$work/kernel" "$work/pkgs" "$root"
 
 # 1. Unpack (never install) the kernel and busybox-static.
-for deb in "${debs[@]}"; do
-  case $(basename "$deb") in
-    linux-image-*) dpkg-deb -x "$deb" "$work/kernel" ;;
-    *) dpkg-deb -x "$deb" "$work/pkgs" ;;
-  esac
-done
-kver=$(ls "$work/kernel/lib/modules")
-[ "$(echo "$kver" | wc -l)" = 1 ] || { echo "build.sh: expected one kernel, found: $kver" >&2; exit 1; }
+unpack_debs "$work" "${debs[@]}"
+kver=$(kernel_version "$work/kernel")
 busybox=$work/pkgs/bin/busybox   # static: it also runs here as a build tool
 
 # 2. The initramfs: busybox with its applets, /init, acpid's handler.
-mkdir -p "$root"/{usr/bin,usr/sbin,usr/lib,etc,proc,sys,dev,run,tmp,seed}
-ln -s usr/bin "$root/bin"
-ln -s usr/sbin "$root/sbin"
-ln -s usr/lib "$root/lib"
-cp "$busybox" "$root/usr/bin/busybox"
-for applet in $("$busybox" --list); do
-  [ -e "$root/usr/bin/$applet" ] || ln -s busybox "$root/usr/bin/$applet"
-done
+merged_usr_root "$root" etc proc sys dev run tmp seed
+install_busybox "$busybox" "$root"
 install -m 0755 "$here/init" "$root/init"
 install -D -m 0755 "$here/acpi/PWRF/00000080" "$root/etc/acpi/PWRF/00000080"
 
-# 3. Kernel modules of modules.list and their dependencies, indexed for
-# busybox modprobe (Debian ships no modules.dep: depmod runs at install).
-kmods=$work/kernel/lib/modules/$kver
-"$busybox" depmod -b "$work/kernel" "$kver"
-wanted=$(sed 's/#.*//' "$here/modules.list" | tr -s ' \n' '\n' | sed '/^$/d')
-for name in $wanted; do
-  if grep -Eq "/${name//_/[_-]}\.ko$" "$kmods/modules.builtin"; then continue; fi
-  line=$(grep -E "/${name//_/[_-]}\.ko:" "$kmods/modules.dep") || { echo "build.sh: no module $name in $kver" >&2; exit 1; }
-  for ko in ${line/:/}; do
-    mkdir -p "$root/usr/lib/modules/$kver/$(dirname "$ko")"
-    cp "$kmods/$ko" "$root/usr/lib/modules/$kver/$ko"
-  done
-done
-cp "$kmods/modules.builtin" "$kmods/modules.order" "$root/usr/lib/modules/$kver/"
-"$busybox" depmod -b "$root" "$kver"
-echo "$wanted" > "$root/etc/modules"
+# 3. Kernel modules of modules.list and their dependencies, indexed for busybox modprobe.
+install_modules "$busybox" "$work/kernel" "$kver" "$here/modules.list" "$root"
 
-# Same inputs, same bytes: sorted names, one mtime, gzip without a name or time.
+# Same inputs, same bytes: one mtime (the kernel package's), gzip without a name or time.
 stamp=$(stat -c %Y "${debs[0]}")
-find "$root" -mindepth 1 -exec touch -h -d "@$stamp" {} +
-(cd "$root" && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0 --reproducible) | gzip -n -9 > "$work/initrd.img"
+cpio_archive "$root" "$stamp" | gzip -n -9 > "$work/initrd.img"
 
 # 4. The disk: partition table, file system at 1 MiB, files, boot code.
 # mtools (which syslinux runs too) dates what it writes by SOURCE_DATE_EPOCH,
