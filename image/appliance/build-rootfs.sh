@@ -174,8 +174,11 @@ install -m 0644 "$host_image/x86_64/vmlinuz" "$host_image/x86_64/initrd.img" "$h
 # The overlay: its files and links (not its README), owned by root. Git keeps
 # only the executable bit, so modes are set here: 0755 or 0644, whatever the
 # checkout's umask; directories the image lacks are made 0755 (umask 022).
+# -u: replace Debian's file whatever the dates (without it cpio keeps a file
+# newer than ours: a fresh clone's checkout is older than a fresh debootstrap,
+# and Debian's unconfigured /etc/fstab won, so the data partition went unmounted).
 (cd "$overlay" && find . -mindepth 1 \( -type f -o -type l \) ! -path ./README.md -print0 \
-  | cpio --quiet -0 -pdm -R 0:0 "$root")
+  | cpio --quiet -0 -pdmu -R 0:0 "$root")
 (cd "$overlay" && find . -mindepth 1 -type f ! -path ./README.md) | while read -r f; do
   if [ -x "$overlay/$f" ]; then chmod 0755 "$root/$f"; else chmod 0644 "$root/$f"; fi
 done
