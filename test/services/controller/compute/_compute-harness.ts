@@ -7,13 +7,11 @@ import { rmSync } from 'node:fs';
 import type { FastifyInstance, RouteOptions } from 'fastify';
 import { createApiServer } from '../../../../appliance/api/index.ts';
 import type { Inventory } from '../../../../appliance/contracts/index.ts';
-import { nodeIdOf } from '../../../../appliance/identity/index.ts';
 import { createLogger } from '../../../../appliance/log/index.ts';
 import type { Principal } from '../../../../services/controller/access/access.ts';
 import { computeFeature, type ComputeFeature, type ComputeFeatureOptions } from '../../../../services/controller/compute/index.ts';
-import { HostRepository } from '../../../../services/controller/hosts/host-repository.ts';
 import { ProjectRepository } from '../../../../services/controller/identity/project-repository.ts';
-import { Clock, sampleInventory, testContext, type TestContext } from '../hosts/_support/hosts-fixtures.ts';
+import { Clock, insertHost, sampleInventory, testContext, type TestContext } from '../hosts/_support/hosts-fixtures.ts';
 
 const ADMIN: Principal = { kind: 'user', userId: 'u1', userName: 'root', tokenId: 't1', scope: '*', roles: ['cloud-admin'], expiresAt: null };
 const MEMBER: Principal = { kind: 'user', userId: 'u2', userName: 'alice', tokenId: 't2', scope: 'p', roles: ['member'], expiresAt: null };
@@ -58,7 +56,6 @@ export async function computeHarness(options: ComputeFeatureOptions = {}): Promi
   );
   await app.ready();
   const projectId = new ProjectRepository(t.store.database).create({ name: 'demo', description: '' }, clock.now()).id;
-  const hosts = new HostRepository(t.store.database);
 
   return {
     app,
@@ -80,33 +77,7 @@ export async function computeHarness(options: ComputeFeatureOptions = {}): Promi
       const res = await app.inject({ method: 'POST', url: `/api/v1${url}`, headers: { 'x-test-who': 'admin', 'content-type': 'application/octet-stream', ...headers }, payload: bytes });
       return { status: res.statusCode, body: res.json() };
     },
-    host(name, hostOptions = {}) {
-      const { publicKey } = generateKeyPairSync('ed25519');
-      const id = nodeIdOf(publicKey);
-      const at = clock.now().toISOString();
-      hosts.insert({
-        id,
-        publicKey: publicKey.export({ format: 'pem', type: 'spki' }).toString(),
-        name,
-        state: hostOptions.state ?? 'active',
-        addresses: [],
-        labels: hostOptions.labels ?? {},
-        traits: hostOptions.traits ?? ['cpu:virtualization'],
-        inventory: sampleInventory(hostOptions.inventory),
-        health: null,
-        credentialHash: null,
-        certificate: null,
-        certNotAfter: null,
-        joinTokenId: null,
-        approvedBy: null,
-        agentVersion: 'test',
-        createdAt: at,
-        updatedAt: at,
-        enrolledAt: at,
-        lastHeartbeatAt: at,
-      });
-      return id;
-    },
+    host: (name, hostOptions = {}) => insertHost(t, clock.now().toISOString(), name, hostOptions),
     count: (table) => t.store.database.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number,
     async close() {
       await app.close();

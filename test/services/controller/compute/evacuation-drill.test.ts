@@ -4,13 +4,11 @@
 // real bus (BusServer on ipc) to the boot service's fence methods, whose BMC
 // for the failed host is a real ipmi_sim driving a real qemu VM. "Fenced" is
 // checked against the process table.
-import { generateKeyPairSync } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { BusClient, BusServer } from '../../../../appliance/bus/index.ts';
-import { nodeIdOf } from '../../../../appliance/identity/index.ts';
 import { createLogger } from '../../../../appliance/log/index.ts';
 import { fenceBusMethods } from '../../../../services/boot/fence-bus-methods.ts';
 import { AuditLog } from '../../../../services/controller/audit/audit-log.ts';
@@ -24,7 +22,7 @@ import { HostLiveness } from '../../../../services/controller/hosts/host-livenes
 import { HostRepository } from '../../../../services/controller/hosts/host-repository.ts';
 import { ProjectRepository } from '../../../../services/controller/identity/project-repository.ts';
 import { startIpmiSim, type IpmiSim } from '../../../_support/ipmi-sim.ts';
-import { Clock, sampleInventory, testContext, type TestContext } from '../hosts/_support/hosts-fixtures.ts';
+import { Clock, insertHost, sampleInventory, testContext, type TestContext } from '../hosts/_support/hosts-fixtures.ts';
 
 const PASSWORD = 'drill-Pw-4419';
 const POLICY: PlacementPolicy = { cpuAllocationRatio: 1, ramAllocationRatio: 1, evacuationReserve: 0, rareTraits: [] };
@@ -47,34 +45,11 @@ interface Drill {
 
 let d: Drill;
 
-function insertHost(t: TestContext, clock: Clock, name: string): string {
-  const { publicKey } = generateKeyPairSync('ed25519');
-  const id = nodeIdOf(publicKey);
-  const at = clock.now().toISOString();
+function insertDrillHost(t: TestContext, clock: Clock, name: string): string {
   const base = sampleInventory();
-  new HostRepository(t.store.database).insert({
-    id,
-    publicKey: publicKey.export({ format: 'pem', type: 'spki' }).toString(),
-    name,
-    state: 'active',
-    addresses: [],
-    labels: {},
-    traits: ['cpu:virtualization'],
-    // 4 threads, 8 GiB, 100 GiB: a few small instances each.
-    inventory: { ...base, cpu: { ...base.cpu, threads: 4 }, memory: { totalBytes: 8 * 2 ** 30 }, disks: [{ ...base.disks[0]!, sizeBytes: 100 * 2 ** 30 }] },
-    health: null,
-    credentialHash: `enrolled-${name}`,
-    certificate: null,
-    certNotAfter: null,
-    joinTokenId: null,
-    approvedBy: null,
-    agentVersion: 'test',
-    createdAt: at,
-    updatedAt: at,
-    enrolledAt: at,
-    lastHeartbeatAt: at,
-  });
-  return id;
+  // 4 threads, 8 GiB, 100 GiB: a few small instances each.
+  const inventory = { cpu: { ...base.cpu, threads: 4 }, memory: { totalBytes: 8 * 2 ** 30 }, disks: [{ ...base.disks[0]!, sizeBytes: 100 * 2 ** 30 }] };
+  return insertHost(t, clock.now().toISOString(), name, { inventory, credentialHash: `enrolled-${name}` });
 }
 
 /** A compute feature on the drill's store (a second one is a controller restart). */
@@ -133,15 +108,15 @@ async function setup(): Promise<void> {
   });
 
   // A alone first, so the first instances land there; then B and C.
-  const A = insertHost(t, clock, 'host-a');
+  const A = insertDrillHost(t, clock, 'host-a');
   const names = ['db', 'web-1', 'web-2', 'batch'];
   const priorities = [10, 5, 5, 0];
   names.forEach((name, i) => {
     clock.advance(1000);
     admin.createInstance(projectId, { name, flavor: 'small', image: 'img1', priority: priorities[i]! }, { ...SYSTEM, mayUsePrivateFlavors: false });
   });
-  const B = insertHost(t, clock, 'host-b');
-  const C = insertHost(t, clock, 'host-c');
+  const B = insertDrillHost(t, clock, 'host-b');
+  const C = insertDrillHost(t, clock, 'host-c');
   clock.advance(1000);
   admin.createInstance(projectId, { name: 'elsewhere', flavor: 'small', image: 'img1' }, { ...SYSTEM, mayUsePrivateFlavors: false });
 

@@ -5,7 +5,7 @@ import { rmSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createApiServer } from '../../../../appliance/api/index.ts';
-import { BusClient, BusServer } from '../../../../appliance/bus/index.ts';
+import type { BusClient } from '../../../../appliance/bus/index.ts';
 import { CONSOLE_METHODS, ENROLMENT_PATH, type ConsoleOverviewResult, type HostState, type JoinCodeRotateResult } from '../../../../appliance/contracts/index.ts';
 import { createLogger } from '../../../../appliance/log/index.ts';
 import { AuditLog } from '../../../../services/controller/audit/audit-log.ts';
@@ -14,12 +14,12 @@ import { createControllerCore } from '../../../../services/controller/api/contro
 import { verifyPassword } from '../../../../services/controller/identity/password-hash.ts';
 import { UserRepository } from '../../../../services/controller/identity/user-repository.ts';
 import { HostRepository, hostsFeature, JoinTokenRepository, type HostRecord, type HostsFeature } from '../../../../services/controller/hosts/index.ts';
-import { Clock, hostKeys, signedRequest, testContext, type TestContext } from './_support/hosts-fixtures.ts';
+import { Clock, hostKeys, serveLocally, signedRequest, testContext, type LocalBus, type TestContext } from './_support/hosts-fixtures.ts';
 
 const PASSWORD = 'a long console passphrase';
 let t: TestContext;
 let feature: HostsFeature;
-let server: BusServer;
+let bus: LocalBus;
 let client: BusClient;
 let clock: Clock;
 
@@ -56,15 +56,12 @@ test.before.each(async () => {
   clock = new Clock();
   t = testContext({ now: clock.now, controller: { password_cost: 10 } });
   feature = hostsFeature(t.ctx);
-  server = await BusServer.open(feature.localBusMethods, { log: createLogger('fatal') });
-  const url = `inproc://console-${process.hrtime.bigint()}`;
-  server.listen(url);
-  client = await BusClient.connect(url);
+  bus = await serveLocally(feature.localBusMethods, 'console');
+  client = bus.client;
 });
 
 test.after.each(async () => {
-  client.close();
-  await server.close();
+  await bus.close();
   t.store.close();
   rmSync(t.dir, { recursive: true, force: true });
 });

@@ -4,14 +4,13 @@
 import { rmSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { BusClient, BusServer } from '../../../../appliance/bus/index.ts';
-import { createLogger } from '../../../../appliance/log/index.ts';
+import type { BusClient } from '../../../../appliance/bus/index.ts';
 import { HostRepository, hostsFeature, JoinTokenRepository, type HostRecord } from '../../../../services/controller/hosts/index.ts';
-import { Clock, sampleInventory, testContext, type TestContext } from './_support/hosts-fixtures.ts';
+import { Clock, sampleInventory, serveLocally, testContext, type LocalBus, type TestContext } from './_support/hosts-fixtures.ts';
 
 const MAC = '3c:ec:ef:00:00:01';
 let t: TestContext;
-let server: BusServer;
+let bus: LocalBus;
 let client: BusClient;
 let clock: Clock;
 
@@ -26,16 +25,12 @@ function record(id: string, state: HostRecord['state'], updatedAt: string, mac =
 test.before.each(async () => {
   clock = new Clock();
   t = testContext({ now: clock.now });
-  const methods = hostsFeature(t.ctx).localBusMethods;
-  server = await BusServer.open(methods, { log: createLogger('fatal') });
-  const url = `inproc://provisioning-${process.hrtime.bigint()}`;
-  server.listen(url);
-  client = await BusClient.connect(url);
+  bus = await serveLocally(hostsFeature(t.ctx).localBusMethods, 'provisioning');
+  client = bus.client;
 });
 
 test.after.each(async () => {
-  client.close();
-  await server.close();
+  await bus.close();
   t.store.close();
   rmSync(t.dir, { recursive: true, force: true });
 });

@@ -8,9 +8,11 @@ import { defaultConfig, type Config } from '../../../../../appliance/config/inde
 import { enrolmentPayload, joinHmac, joinSecretKey, parseJoinCode, type EnrolmentRequest, type Inventory } from '../../../../../appliance/contracts/index.ts';
 import { dataDirLayout } from '../../../../../appliance/data-dir/index.ts';
 import { nodeIdOf, type NodeIdentity } from '../../../../../appliance/identity/index.ts';
+import { BusClient, BusServer, type Method } from '../../../../../appliance/bus/index.ts';
 import { createLogger } from '../../../../../appliance/log/index.ts';
 import { openStore, type Store } from '../../../../../appliance/store/index.ts';
 import type { HostsContext } from '../../../../../services/controller/hosts/index.ts';
+import { HostRepository } from '../../../../../services/controller/hosts/host-repository.ts';
 
 /** Time that moves only when a test moves it. */
 export class Clock {
@@ -135,4 +137,61 @@ export function signedRequest(keys: HostKeys, options: RequestOptions): Enrolmen
     signature: sign(null, payload, keys.hostKey).toString('base64'),
   };
   return options.tamper ? options.tamper(request) : request;
+}
+
+export interface StoredHostOptions {
+  readonly state?: 'active' | 'offline';
+  readonly labels?: Record<string, string>;
+  readonly traits?: string[];
+  readonly inventory?: Partial<Inventory>;
+  /** An enrolled host's credential hash; null for none. */
+  readonly credentialHash?: string | null;
+}
+
+/** A host put straight into the store (enrolled and heard from at `at`), with a fresh key; answers its id. */
+export function insertHost(t: TestContext, at: string, name: string, options: StoredHostOptions = {}): string {
+  const { publicKey } = generateKeyPairSync('ed25519');
+  const id = nodeIdOf(publicKey);
+  new HostRepository(t.store.database).insert({
+    id,
+    publicKey: publicKey.export({ format: 'pem', type: 'spki' }).toString(),
+    name,
+    state: options.state ?? 'active',
+    addresses: [],
+    labels: options.labels ?? {},
+    traits: options.traits ?? ['cpu:virtualization'],
+    inventory: sampleInventory(options.inventory),
+    health: null,
+    credentialHash: options.credentialHash ?? null,
+    certificate: null,
+    certNotAfter: null,
+    joinTokenId: null,
+    approvedBy: null,
+    agentVersion: 'test',
+    createdAt: at,
+    updatedAt: at,
+    enrolledAt: at,
+    lastHeartbeatAt: at,
+  });
+  return id;
+}
+
+/** Methods served on an inproc bus of their own, and a client of it, as the appliance's local socket would. */
+export interface LocalBus {
+  readonly client: BusClient;
+  close(): Promise<void>;
+}
+
+export async function serveLocally(methods: Readonly<Record<string, Method>>, name: string): Promise<LocalBus> {
+  const server = await BusServer.open(methods, { log: createLogger('fatal') });
+  const url = `inproc://${name}-${process.hrtime.bigint()}`;
+  server.listen(url);
+  const client = await BusClient.connect(url);
+  return {
+    client,
+    async close() {
+      client.close();
+      await server.close();
+    },
+  };
 }
