@@ -199,8 +199,15 @@ export async function runConsoleRuntime(options: ConsoleRuntimeOptions): Promise
     probing = true;
     void refreshStatus().finally(() => (probing = false));
   };
-  timers.push(setInterval(() => (model.appliance.kind === 'up' ? undefined : probe()), STATUS_EVERY_DOWN_MS));
-  timers.push(setInterval(() => (model.appliance.kind === 'up' ? probe() : undefined), STATUS_EVERY_UP_MS));
+  // One probe timer whose pace follows the appliance: slower while it answers.
+  let probeTimer: NodeJS.Timeout | undefined;
+  const scheduleProbe = (): void => {
+    probeTimer = setTimeout(() => {
+      probe();
+      scheduleProbe();
+    }, model.appliance.kind === 'up' ? STATUS_EVERY_UP_MS : STATUS_EVERY_DOWN_MS);
+  };
+  scheduleProbe();
   timers.push(setInterval(() => dispatch({ kind: 'interfaces', interfaces: readInterfaces() }), 5000));
 
   let refreshQueued: NodeJS.Timeout | undefined;
@@ -231,6 +238,7 @@ export async function runConsoleRuntime(options: ConsoleRuntimeOptions): Promise
     network = undefined;
   }
   for (const t of timers) clearInterval(t);
+  clearTimeout(probeTimer);
   if (refreshQueued !== undefined) clearTimeout(refreshQueued);
   input.off('keypress', onKeypress);
   output.off('resize', onResize);

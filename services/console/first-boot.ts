@@ -6,7 +6,7 @@ import { INSTALL_FILES, InstallAnswersSchema, type InstallAnswers } from '../../
 import { consoleErrors } from './errors.ts';
 import { readInterfaces } from './local-facts.ts';
 import { validateNetwork, type ManagementNetwork } from './system/management-network.ts';
-import { applySystemSettings, startNetworkChange } from './system/network-change.ts';
+import { applySystemSettings, saveManagementNetwork } from './system/network-change.ts';
 import { validateSystem, type SystemSettings } from './system/system-settings.ts';
 
 export interface FirstBootOptions {
@@ -55,7 +55,7 @@ export async function applyInstallAnswers(options: FirstBootOptions): Promise<re
 
   if (managed !== undefined) {
     // Written, not applied: systemd-networkd starts after this and takes the file.
-    await startNetworkChange(managed.network, { paths, checkMs: 0 }).keep();
+    saveManagementNetwork(managed.network, paths);
     lines.push(managed.said);
   }
   if (system !== undefined) lines.push(...(await applySystemSettings(system, { paths })));

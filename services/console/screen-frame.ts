@@ -69,8 +69,3 @@ function trimLastColumn(text: string, cols: number): string {
   }
   return out;
 }
-
-/** The frame as plain text, as a test or a transcript shows it. */
-export function frameText(frame: Frame): string {
-  return frame.lines.map((l) => l.text.trimEnd()).join('\n');
-}

@@ -41,6 +41,13 @@ const PING_TIMEOUT_MS = 2_500;
 const ATTEMPT_EVERY_MS = 1_000;
 const LEASE_POLL_MS = 250;
 
+/** The files that make `network` last (the networkd file, and resolv.conf when DNS servers are given), written without touching the live interface. */
+export function saveManagementNetwork(network: ManagementNetwork, paths: SystemPaths): void {
+  const files = systemFiles(paths);
+  writeSystemFile(files.networkd, renderNetworkdFile(network));
+  if (network.mode === 'static' && network.dns.length > 0) writeSystemFile(files.resolvConf, renderResolvConf(network.dns));
+}
+
 /** A change of the management network to `network`, not yet applied. */
 export function startNetworkChange(network: ManagementNetwork, options: NetworkChangeOptions): NetworkChange {
   return new LiveNetworkChange(network, options);
@@ -69,10 +76,7 @@ class LiveNetworkChange implements NetworkChange {
   }
 
   keep(): Promise<void> {
-    return this.#serial(async () => {
-      writeSystemFile(this.#files.networkd, renderNetworkdFile(this.#network));
-      if (this.#network.mode === 'static' && this.#network.dns.length > 0) writeSystemFile(this.#files.resolvConf, renderResolvConf(this.#network.dns));
-    });
+    return this.#serial(async () => saveManagementNetwork(this.#network, this.#options.paths));
   }
 
   revert(): Promise<void> {

@@ -18,6 +18,7 @@ import { defineMethod, type Method } from '../../../appliance/bus/index.ts';
 import type { PluginContext } from '../../../appliance/serve/index.ts';
 import type { Store } from '../../../appliance/store/index.ts';
 import { createCloudAdmin } from '../identity/create-cloud-admin.ts';
+import { UserRepository } from '../identity/user-repository.ts';
 import type { Actor, HostAdmin } from './host-admin.ts';
 
 // What the local console asks the controller on the appliance's local bus:
@@ -49,14 +50,14 @@ interface JoinCodeRow {
 
 /** The overview's queries, prepared once: a handful of COUNT/SELECTs on indexed columns. */
 export class ConsoleOverview {
-  readonly #admins: Statement<[], { n: number }>;
+  readonly #users: UserRepository;
   readonly #counts: Statement<[], { state: HostState; n: number }>;
   readonly #pending: Statement<[number], PendingRow>;
   readonly #joinCode: Statement<[string], JoinCodeRow>;
   readonly #consoleCodes: Statement<[string], { id: string }>;
 
   constructor(db: Database) {
-    this.#admins = db.prepare("SELECT count(*) AS n FROM role_bindings WHERE scope = '*' AND role = 'cloud-admin'");
+    this.#users = new UserRepository(db);
     this.#counts = db.prepare('SELECT state, count(*) AS n FROM hosts GROUP BY state');
     // A host that never enrolled asked when its record was made; one retired and asking again
     // was last changed about then (approval changes it again, but is the operator's own act).
@@ -71,7 +72,7 @@ export class ConsoleOverview {
     for (const { state, n } of this.#counts.all()) counts[state] = n;
     const code = this.#joinCode.get(CONSOLE_JOIN_CODE_DESCRIPTION);
     return {
-      admins: this.#admins.get()!.n,
+      admins: this.#users.countWithRole('*', 'cloud-admin'),
       hosts: {
         counts,
         pending: this.#pending.all(CONSOLE_PENDING_LIMIT).map((r) => ({ id: r.id, name: r.name, addresses: JSON.parse(r.addresses) as string[], since: r.since, approvedBy: r.approved_by })),

@@ -30,10 +30,12 @@ export class UserRepository {
   readonly #db: Database;
   readonly #byName;
   readonly #role;
+  readonly #countWithRole;
 
   constructor(db: Database) {
     this.#db = db;
     this.#byName = db.prepare<[string], UserRow>('SELECT * FROM users WHERE name = ?');
+    this.#countWithRole = db.prepare<[string, string], { n: number }>('SELECT count(*) AS n FROM role_bindings WHERE scope = ? AND role = ?');
     this.#role = db.prepare<[string, string], { role: Role }>('SELECT role FROM role_bindings WHERE user_id = ? AND scope = ?');
   }
 
@@ -91,7 +93,7 @@ export class UserRepository {
 
   /** How many users hold role in scope (cloud-admins: scope '*'). */
   countWithRole(scope: string, role: Role): number {
-    return this.#db.prepare<[string, string], { n: number }>('SELECT count(*) AS n FROM role_bindings WHERE scope = ? AND role = ?').get(scope, role)!.n;
+    return this.#countWithRole.get(scope, role)!.n;
   }
 }
 
