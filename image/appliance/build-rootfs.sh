@@ -201,9 +201,9 @@ sed -i 's/^root:[^:]*:/root:*:/' "$root/etc/shadow"
 
 # Units: ours, and the system's we rely on. The consoles own tty1 and ttyS0,
 # so the gettys that would fight for them are masked.
-systemctl --root="$root" enable \
-  alliance.service alliance-console.service alliance-serial-console.service alliance-firstboot.service \
-  alliance-dhcp-dns.path systemd-networkd.service systemd-timesyncd.service ssh.service >/dev/null 2>&1
+units=(alliance.service alliance-console.service alliance-serial-console.service alliance-firstboot.service
+       alliance-dhcp-dns.path systemd-networkd.service systemd-timesyncd.service ssh.service)
+systemctl --root="$root" enable "${units[@]}" >/dev/null 2>&1
 systemctl --root="$root" mask getty@tty1.service serial-getty@ttyS0.service >/dev/null 2>&1
 # e2scrub checks ext4 on LVM snapshots; there is no LVM here, and its reaper
 # took ~18 s of the first boot under TCG.
@@ -224,8 +224,7 @@ mkdir -p "$root/var/lib/alliance"   # the data partition's mount point
 # libvirt's "default" NAT network (virbr0, its own dnsmasq) would autostart
 # with libvirtd and answer DHCP next to ours: the appliance defines networks.
 rm -f "$root/etc/libvirt/qemu/networks/autostart/default.xml"
-for unit in alliance.service alliance-console.service alliance-serial-console.service alliance-firstboot.service \
-            alliance-dhcp-dns.path systemd-networkd.service systemd-timesyncd.service ssh.service; do
+for unit in "${units[@]}"; do
   [ "$(systemctl --root="$root" is-enabled "$unit" 2>/dev/null)" = enabled ] || { echo "build-rootfs.sh: $unit is not enabled in the image" >&2; exit 1; }
 done
 

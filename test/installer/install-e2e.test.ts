@@ -25,14 +25,16 @@ test.after(() => {
 });
 
 /** A qemu machine whose serial line is read into an 80x24 terminal emulator and kept whole in a log. */
-function boot(args: readonly string[]): { screen: () => string; log: () => string; send: (text: string) => void; exited: Promise<number | null> } {
+function boot(args: readonly string[]): { screen: () => string; log: () => string; send: (text: string) => void; saw: (pattern: RegExp) => Promise<void>; exited: Promise<number | null> } {
   const term = new xterm.Terminal({ cols: 80, rows: 24, allowProposedApi: true });
   let log = '';
+  const watches: { pattern: RegExp; resolve: () => void }[] = [];
   const child = spawn('qemu-system-x86_64', ['-m', '2048', '-smp', '2', '-nodefaults', '-display', 'none', '-monitor', 'none', '-serial', 'stdio', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   qemu = child;
   const take = (chunk: Buffer): void => {
     log += chunk.toString('latin1');
     term.write(chunk);
+    for (const w of watches) if (w.pattern.test(log)) w.resolve();
   };
   child.stdout.on('data', take);
   child.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()));
@@ -113,7 +115,9 @@ test('the installer ISO installs onto a blank disk unattended, and the installed
     ...nic,
   ]);
   const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 12 * 60_000).unref());
-  const installed = await Promise.race([installer.exited, timeout]);
+  // A failed install opens a rescue shell and never powers off: its message ends the wait at once.
+  const installed = await Promise.race([installer.exited, timeout, installer.saw(/the installation failed/).then(() => 'failed' as const)]);
+  assert.ok(installed !== 'failed', `the installer said it failed:\n${tail(installer.log())}`);
   assert.ok(installed !== 'timeout', `the install did not finish within 12 minutes:\n${tail(installer.log())}`);
   assert.match(installer.log(), /installed/i, `the installer did not say it installed:\n${tail(installer.log())}`);
   const installSeconds = (Date.now() - installStarted) / 1000;
