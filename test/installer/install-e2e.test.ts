@@ -47,6 +47,8 @@ function boot(args: readonly string[]): { screen: () => string; log: () => strin
     },
     log: () => log,
     send: (text) => child.stdin.write(text),
+    // Resolves when the serial line has shown the pattern; an unresolved one holds nothing open.
+    saw: (pattern) => new Promise<void>((resolve) => watches.push({ pattern, resolve })),
     exited: new Promise((resolve) => child.on('exit', (code) => resolve(code))),
   };
 }
