@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { MdnsTransport, ReceivedPacket } from './mdns-transport.ts';
 import type { MdnsInterface } from './network-interfaces.ts';
-import { allRecords, instanceFqdn, sameName, uniqueRecords, type Advertisement, type MdnsRecord } from './records.ts';
+import { allRecords, instanceFqdn, sameName, uniqueRecords, withdrawnRecords, type Advertisement, type MdnsRecord } from './records.ts';
 import { conflicts, nextInstanceName, probeTieBreak, replyTo } from './responder-decisions.ts';
 
 // Publishes one instance (RFC 6762 §8): probe the name three times 250 ms apart,
@@ -83,9 +83,21 @@ export class Advertiser {
       .catch(() => undefined);
   }
 
-  /** Interfaces came or changed addresses: announce there (§8.3: probe first on a new link). */
-  interfacesChanged(changed: readonly MdnsInterface[]): void {
+  /**
+   * Interfaces came or changed addresses: announce there (§8.3: probe first on
+   * a new link). An address that went is withdrawn at once with a goodbye, over
+   * whatever the link still has (IPv6 when the IPv4 address went), so peers do
+   * not keep dialling it for a whole TTL. `before` is the previous interface list.
+   */
+  interfacesChanged(changed: readonly MdnsInterface[], before: readonly MdnsInterface[] = []): void {
     if (this.#phase === 'stopped' || changed.length === 0) return;
+    if (this.#phase === 'announced') {
+      for (const iface of changed) {
+        const old = before.find((b) => b.name === iface.name);
+        const gone = old === undefined ? [] : withdrawnRecords(this.#records(old), this.#records(iface));
+        if (gone.length > 0) void this.#o.transport.send(iface, { kind: 'response', answers: gone });
+      }
+    }
     this.#work = this.#work.then(() => (this.#phase === 'stopped' ? undefined : this.#probeAndAnnounce(changed)));
   }
 

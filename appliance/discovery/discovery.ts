@@ -64,7 +64,7 @@ export async function openDiscovery(options: DiscoveryOptions): Promise<Discover
     const removed = before.filter((b) => !after.some((a) => a.name === b.name)).map((b) => b.name);
     const changed = after.filter((a) => !before.some((b) => sameInterfaces([a], [b])));
     browser.interfacesChanged(changed, removed);
-    advertiser?.interfacesChanged(changed);
+    advertiser?.interfacesChanged(changed, before);
   }, options.watchIntervalMs ?? 2000);
   watch.unref();
 

@@ -140,7 +140,12 @@ export class MdnsTransport {
       }
     }
     for (const [name, address] of wanted) {
-      if (family.joined.has(name)) continue;
+      if (family.joined.has(name)) {
+        // A membership belongs to the link, not the address it was made with: a
+        // renumbered link keeps it; remember the new address to leave it by.
+        family.joined.set(name, address);
+        continue;
+      }
       try {
         family.socket.addMembership(group, address);
         family.joined.set(name, address);

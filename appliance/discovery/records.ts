@@ -67,6 +67,11 @@ export function allRecords(ad: Advertisement, addresses: InterfaceAddresses, ttl
   return [...sharedRecords(ad, ttl), ...uniqueRecords(ad, addresses, ttl)];
 }
 
+/** Records sent before and not any more (an address that went), as goodbyes: TTL 0 (§10.1). */
+export function withdrawnRecords(before: readonly MdnsRecord[], after: readonly MdnsRecord[]): MdnsRecord[] {
+  return before.filter((b) => !after.some((a) => sameRecord(a, b))).map((r) => ({ ...r, ttl: 0 }));
+}
+
 /** DNS names compare case-insensitively. */
 export function sameName(a: string, b: string): boolean {
   return a.toLowerCase() === b.toLowerCase();

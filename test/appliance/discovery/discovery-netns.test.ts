@@ -1,5 +1,5 @@
 // dist/alliance on a bridge of network namespaces: appliances find each other,
-// contend for a name, say goodbye, vanish after a crash, forget a link that went
+// contend for a name, announce a new address, say goodbye, vanish after a crash, forget a link that went
 // down, and shrug off garbage on the mDNS port.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
@@ -91,6 +91,23 @@ test('two appliances named alike: one keeps "alpha", the other probes, renames t
 
 test('appliances see each other over the bus method discovery.list', async () => {
   await until(5000, 'h1 to see h2 and h4', () => idsSeenFrom(h1), (ids) => ids.includes(id2) && ids.includes(id4));
+});
+
+test('a renumbered appliance announces its new address, and withdraws one that goes; peers follow at once, not after the 120 s TTL', async () => {
+  const addressesOfH2 = () => visibleFrom(h1).nodes.find((n) => n.node?.nodeId === id2)?.addresses ?? [];
+  assert.ok(addressesOfH2().includes(h2.v4), `h1 first sees h2 at ${h2.v4}`);
+  const renumbered = h2.v4.replace(/\.\d+$/, '.102');
+  // Without promote_secondaries, deleting the primary address takes the new secondary along.
+  net.run(h2.ns, ['sysctl', '-qw', `net.ipv4.conf.${h2.iface}.promote_secondaries=1`]);
+  net.run(h2.ns, ['ip', 'addr', 'add', `${renumbered}/24`, 'dev', h2.iface]);
+  net.run(h2.ns, ['ip', 'addr', 'del', `${h2.v4}/24`, 'dev', h2.iface]);
+  await until(8000, `h1 to see h2 at ${renumbered} only`, addressesOfH2, (a) => a.includes(renumbered) && !a.includes(h2.v4));
+  // No IPv4 left: the goodbye for the A record goes over IPv6 link-local.
+  net.run(h2.ns, ['ip', 'addr', 'del', `${renumbered}/24`, 'dev', h2.iface]);
+  const left = await until(8000, 'h1 to drop h2\'s IPv4 address', addressesOfH2, (a) => !a.includes(renumbered));
+  assert.ok(left.length > 0 && left.every((a) => a.startsWith('fe80:')), `only IPv6 link-local is left: ${JSON.stringify(left)}`);
+  net.run(h2.ns, ['ip', 'addr', 'add', `${h2.v4}/24`, 'dev', h2.iface]);
+  await until(8000, `h1 to see h2 at ${h2.v4} again`, addressesOfH2, (a) => a.includes(h2.v4));
 });
 
 test('a stopped appliance says goodbye: it leaves the others\' lists at once, not after its 120 s TTL', async () => {

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { allRecords, instanceLabel, instanceFqdn, SERVICE_TYPES, type Advertisement, type MdnsRecord } from '../../../appliance/discovery/records.ts';
+import { allRecords, instanceLabel, instanceFqdn, SERVICE_TYPES, withdrawnRecords, type Advertisement, type MdnsRecord } from '../../../appliance/discovery/records.ts';
 import { conflicts, nextInstanceName, probeTieBreak, replyTo } from '../../../appliance/discovery/responder-decisions.ts';
 
 const ad: Advertisement = { instance: 'rack 1', node: { clusterId: '', nodeId: 'b'.repeat(52), role: 'appliance', version: '0.1.0', apiPort: 8443, busPort: 0 } };
@@ -73,5 +73,20 @@ test('instanceLabel() reads a label back and refuses other service types', () =>
   assert.is(instanceLabel(instanceFqdn('x', 'host'), SERVICE_TYPES.appliance), undefined);
   assert.is(instanceLabel(SERVICE_TYPES.appliance, SERVICE_TYPES.appliance), undefined);
 });
+
+const addressChanges: [string, { v4: string[]; v6: string[] }, { v4: string[]; v6: string[] }, string[]][] = [
+  ['nothing changed', { v4: ['10.0.0.1'], v6: ['fe80::1'] }, { v4: ['10.0.0.1'], v6: ['fe80::1'] }, []],
+  ['renumbered', { v4: ['10.0.0.1'], v6: ['fe80::1'] }, { v4: ['10.0.0.2'], v6: ['fe80::1'] }, ['A 10.0.0.1']],
+  ['IPv4 gone', { v4: ['10.0.0.1'], v6: ['fe80::1'] }, { v4: [], v6: ['fe80::1'] }, ['A 10.0.0.1']],
+  ['one of two IPv6 gone', { v4: [], v6: ['fe80::1', 'fd00::1'] }, { v4: [], v6: ['fe80::1'] }, ['AAAA fd00::1']],
+  ['an address added', { v4: [], v6: ['fe80::1'] }, { v4: ['10.0.0.1'], v6: ['fe80::1'] }, []],
+];
+for (const [what, before, after, gone] of addressChanges) {
+  test(`withdrawnRecords(): ${what}`, () => {
+    const withdrawn = withdrawnRecords(allRecords(ad, before, 120), allRecords(ad, after, 120));
+    assert.equal(withdrawn.map((r) => `${r.type} ${r.type === 'A' || r.type === 'AAAA' ? r.data : '?'}`), gone);
+    assert.ok(withdrawn.every((r) => r.ttl === 0 && r.flush), 'goodbyes: TTL 0, cache-flush kept');
+  });
+}
 
 test.run();
