@@ -1,7 +1,10 @@
-// The nng binding (NngSocket, appliance/bus) against zeromq.js 6 (libzmq 4.3.5),
-// both over TCP loopback, measured in the same run: push/pull throughput and
-// req/rep round-trip latency at 64 B and 4 KiB, and our binding's RSS over one
-// million messages (flat = bounded memory).
+// The nng binding (NngSocket, appliance/bus) against zeromq.js 6 (libzmq 4.3.5)
+// and against libnng itself driven from plain C (_nng-reference.c, linked with
+// the same static libnng 1.5.2 as our addon), all over TCP loopback, measured
+// in the same run: push/pull throughput and req/rep round-trip latency at 64 B
+// and 4 KiB, and our binding's RSS over one million messages (flat = bounded
+// memory). The C column says what the library can do on this machine, so the
+// ratios split our gap to zeromq.js into the binding's share and the library's.
 //
 // Fairness: every measurement runs in a fresh pair of child processes, one per
 // end (a sender and a receiver, or a requester and a replier), one library at a
@@ -11,6 +14,8 @@
 // processes gives each library the same two JS threads and lets its native
 // threads compete for the machine's cores in the same way, as two services on
 // one appliance would. The same file is the child: `nng.bench.ts <role> <json>`.
+// The C ends are processes of their own too; the bench compiles them at start
+// (cc -O2) and fails if it cannot.
 //
 // Each library is used the way its documentation says is fastest and correct:
 // - zeromq.js: `await sock.send(m)`; it allows one send in flight and resolves
@@ -20,12 +25,21 @@
 //   (send() takes the non-blocking path when nng has room and keeps order when
 //   it falls back to asynchronous I/O). Send and receive buffers are set to
 //   1000 messages to match libzmq's default high-water marks.
+// - libnng in C: one aio per socket whose callback starts the next operation
+//   on nng's own thread (the fastest C we found; see _nng-reference.c), with
+//   the same buffers. The textbook nng_sendmsg/nng_recvmsg loop is measured as
+//   well for push/pull and printed below the table.
 // Throughput is timed at the receiver, from message `warm` to the last (steady
 // state, the sender streaming throughout); latency at the requester, per round trip.
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
-type Lib = 'nng' | 'zmq';
+/** nng: our binding; zmq: zeromq.js; c-aio and c-sync: _nng-reference.c in its two modes. */
+type Lib = 'nng' | 'zmq' | 'c-aio' | 'c-sync';
 type Role = 'pull' | 'push' | 'rep' | 'req';
 interface Job {
   readonly lib: Lib;
@@ -66,6 +80,21 @@ const SEND_WINDOW = 1000;
 const QUEUE = 1000;
 const PHASE_TIMEOUT_MS = 60_000;
 const SELF = fileURLToPath(import.meta.url);
+const ROOT = resolve(import.meta.dirname, '../..');
+const NNG = join(ROOT, '.toolchain/nng');
+
+/** Compiles _nng-reference.c against the static libnng our addon links; throws with cc's output if it fails. */
+function compileReference(dir: string): string {
+  const out = join(dir, 'nng-reference');
+  const args = ['-O2', '-DNNG_STATIC_LIB', `-I${NNG}/include`, join(import.meta.dirname, '_nng-reference.c'), '-o', out];
+  const r = spawnSync('cc', [...args, `${NNG}/lib/libnng.a`, '-lmbedtls', '-lmbedx509', '-lmbedcrypto', '-lpthread'], { encoding: 'utf8' });
+  if (r.status !== 0) {
+    throw new Error(`cannot compile the libnng C reference (test/bench/_nng-reference.c; needs cc and ${NNG}, made by scripts/nng.sh): ${r.error?.message ?? r.stderr}`);
+  }
+  return out;
+}
+/** The compiled reference, set by main(). */
+let reference = '';
 
 // ---------------------------------------------------------------- the children
 
@@ -219,24 +248,48 @@ interface Running {
   readonly proc: ChildProcess;
   /** The next report. */
   next(): Promise<Report>;
+  /** Asks the end to close and exit. */
+  halt(): void;
+}
+
+/** The C end's arguments (see _nng-reference.c). */
+function referenceArgs(role: Role, job: Job): string[] {
+  const mode = job.lib === 'c-aio' ? 'aio' : 'sync';
+  const n = (x: number): string => String(x);
+  if (role === 'pull') return [mode, role, n(job.size), n(job.warm), n(job.count)];
+  if (role === 'push') return [mode, role, n(job.size), n(job.warm + job.count), n(job.port!)];
+  if (role === 'rep') return [mode, role, n(job.size)];
+  return [mode, role, n(job.size), n(job.warm), n(job.count), n(job.port!)];
 }
 
 function start(role: Role, job: Job): Running {
-  const proc = fork(SELF, [role, JSON.stringify(job)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const queue: Report[] = [];
   const waiting: { ok(r: Report): void; fail(e: Error): void }[] = [];
   let gone: Error | undefined;
-  proc.on('message', (r: Report) => {
+  const deliver = (r: Report): void => {
     const w = waiting.shift();
     if (w) w.ok(r);
     else queue.push(r);
-  });
+  };
+  let proc: ChildProcess;
+  let halt: () => void;
+  if (job.lib === 'c-aio' || job.lib === 'c-sync') {
+    // Reports are JSON lines on stdout; closing stdin says stop (rep serves until killed).
+    proc = spawn(reference, referenceArgs(role, job), { stdio: ['pipe', 'pipe', 'inherit'] });
+    createInterface({ input: proc.stdout! }).on('line', (line) => deliver(JSON.parse(line) as Report));
+    halt = () => (role === 'rep' ? proc.kill('SIGTERM') : proc.stdin!.end());
+  } else {
+    proc = fork(SELF, [role, JSON.stringify(job)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    proc.on('message', deliver);
+    halt = () => proc.send('stop');
+  }
   proc.on('exit', (code, signal) => {
     gone = new Error(`${job.lib} ${role} exited (${code ?? signal}) before reporting`);
     for (const w of waiting.splice(0)) w.fail(gone);
   });
   return {
     proc,
+    halt,
     next: () =>
       new Promise<Report>((ok, fail) => {
         const r = queue.shift();
@@ -252,7 +305,7 @@ async function stop(...ends: Running[]): Promise<void> {
     ends.map(async (e) => {
       if (e.proc.exitCode !== null || e.proc.signalCode !== null) return;
       const exited = new Promise((r) => e.proc.once('exit', r));
-      e.proc.send('stop');
+      e.halt();
       const timer = setTimeout(() => e.proc.kill('SIGKILL'), 5000);
       await exited;
       clearTimeout(timer);
@@ -308,26 +361,52 @@ async function reqRep(job: Job): Promise<Report> {
 
 async function main(): Promise<void> {
   const began = performance.now();
-  const rows: string[][] = [['figure', 'alliance-nng', 'zeromq.js', 'ratio', 'better']];
+  const dir = mkdtempSync(join(tmpdir(), 'nng-bench-'));
+  try {
+    reference = compileReference(dir);
+    await measure(began);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function measure(began: number): Promise<void> {
+  const rows: string[][] = [['figure', 'alliance-nng', 'zeromq.js', 'libnng C', 'ours/zmq', 'ours/C', 'better']];
   const notes: string[] = [];
+  const syncC: string[] = [];
   const size = (n: number): string => (n >= 1024 ? `${n / 1024} KiB` : `${n} B`);
   const perBatch = (s: Stats): string => `${s.completions} async completions in ${s.batches} batches (${s.batches ? (s.completions / s.batches).toFixed(1) : '-'} per batch)`;
+  const x = (ratio: number): string => `${ratio.toFixed(2)}x`;
+  const row = (figure: string, ours: number, zmq: number, c: number, digits: number, better: string): string[] => [
+    figure,
+    ours.toFixed(digits),
+    zmq.toFixed(digits),
+    c.toFixed(digits),
+    x(ours / zmq),
+    x(ours / c),
+    better,
+  ];
 
   for (const bytes of SIZES) {
     const { warm, count } = THROUGHPUT[bytes];
-    const nng = await pushPull({ lib: 'nng', size: bytes, warm, count });
-    const zmq = await pushPull({ lib: 'zmq', size: bytes, warm, count });
-    const ours = count / (nng.receiver.ns! / 1e9);
-    const theirs = count / (zmq.receiver.ns! / 1e9);
-    rows.push([`push/pull ${size(bytes)} (msg/s)`, ours.toFixed(0), theirs.toFixed(0), `${(ours / theirs).toFixed(2)}x`, 'higher']);
+    const rate = async (lib: Lib): Promise<{ perS: number; sender: Report; receiver: Report }> => {
+      const r = await pushPull({ lib, size: bytes, warm, count });
+      return { ...r, perS: count / (r.receiver.ns! / 1e9) };
+    };
+    const nng = await rate('nng');
+    const zmq = await rate('zmq');
+    const c = await rate('c-aio');
+    const cSync = await rate('c-sync');
+    rows.push(row(`push/pull ${size(bytes)} (msg/s)`, nng.perS, zmq.perS, c.perS, 0, 'higher'));
     notes.push(`push/pull ${size(bytes)}, ${count} msgs: sender ${perBatch(nng.sender.stats!)}; receiver ${perBatch(nng.receiver.stats!)}`);
+    syncC.push(`push/pull ${size(bytes)}: ${cSync.perS.toFixed(0)} msg/s (ours ${x(nng.perS / cSync.perS)} of it)`);
   }
   for (const bytes of SIZES) {
     const nng = await reqRep({ lib: 'nng', size: bytes, ...LATENCY });
     const zmq = await reqRep({ lib: 'zmq', size: bytes, ...LATENCY });
-    // zeromq-relative: how many times zeromq.js's latency ours is.
-    rows.push([`req/rep ${size(bytes)} p50 (µs)`, nng.p50!.toFixed(1), zmq.p50!.toFixed(1), `${(nng.p50! / zmq.p50!).toFixed(2)}x`, 'lower']);
-    rows.push([`req/rep ${size(bytes)} p99 (µs)`, nng.p99!.toFixed(1), zmq.p99!.toFixed(1), `${(nng.p99! / zmq.p99!).toFixed(2)}x`, 'lower']);
+    const c = await reqRep({ lib: 'c-aio', size: bytes, ...LATENCY });
+    rows.push(row(`req/rep ${size(bytes)} p50 (µs)`, nng.p50!, zmq.p50!, c.p50!, 1, 'lower'));
+    rows.push(row(`req/rep ${size(bytes)} p99 (µs)`, nng.p99!, zmq.p99!, c.p99!, 1, 'lower'));
   }
   const last = RSS_AT[RSS_AT.length - 1]!;
   const mem = await pushPull({ lib: 'nng', size: 64, warm: 0, count: last, rssAt: RSS_AT });
@@ -335,11 +414,14 @@ async function main(): Promise<void> {
   const signed = (b: number): string => `${b >= 0 ? '+' : ''}${mib(b)}`;
   const growth = (xs: number[]): string => `${signed(xs[xs.length - 1]! - xs[0]!)} MiB from 0, ${signed(xs[xs.length - 1]! - xs[1]!)} MiB from ${RSS_AT[1]! / 1000}k`;
   const ratePerS = last / (mem.receiver.ns! / 1e9);
-  rows.push([`push/pull 64 B x ${last / 1e6}M (msg/s)`, ratePerS.toFixed(0), '-', '-', 'higher']);
+  rows.push([`push/pull 64 B x ${last / 1e6}M (msg/s)`, ratePerS.toFixed(0), '-', '-', '-', '-', 'higher']);
 
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   for (const r of rows) console.log(r.map((cell, c) => cell.padEnd(widths[c]!)).join('  '));
-  console.log('\nratio: alliance-nng / zeromq.js (throughput above 1 = ours faster; latency below 1 = ours faster)');
+  console.log('\nratios: alliance-nng / zeromq.js and alliance-nng / libnng C (throughput above 1 = ours faster; latency below 1 = ours faster)');
+  console.log('libnng C: _nng-reference.c, aio callbacks on nng\'s threads; the binding\'s share of the gap is ours/C, the library\'s is C/zmq');
+  console.log('\nlibnng C with the sync API (nng_sendmsg/nng_recvmsg loops, one thread hand-off per message):');
+  for (const n of syncC) console.log(`  ${n}`);
   console.log('\nnng completions (asynchronous operations; the rest took the synchronous path):');
   for (const n of notes) console.log(`  ${n}`);
   console.log(`\nRSS of our binding over ${last / 1e6}M 64 B push/pull messages (MiB at ${RSS_AT.map((n) => `${n / 1000}k`).join(', ')}):`);
