@@ -1,11 +1,10 @@
-import type { InstallNetwork } from '../appliance/contracts/index.ts';
+import { checkDnsServers, checkGateway, checkHostName, checkStaticAddress, MAX_DNS_SERVERS, MIN_PASSWORD_LENGTH, passwordProblem, USER_NAME_PATTERN, USER_NAME_RULE, type Cidr, type InstallNetwork } from '../appliance/contracts/index.ts';
 import { describeDisk, diskRefusal, type DiskRules } from './choose-disk.ts';
 import { installErrors } from './errors.ts';
 import type { Disk } from './list-disks.ts';
 import type { AnswerFile } from './parse-answer-file.ts';
 import type { InstallPlan } from './plan-install.ts';
 import { formatBytes } from '../appliance/cli/index.ts';
-import { addressProblem, ADMIN_NAME_PATTERN, gatewayProblem, hostNameProblem, isIPv4, MAX_DNS_SERVERS, MIN_PASSWORD_LENGTH } from './_values.ts';
 
 // The interactive installer: line questions that work on a serial console.
 // The questions and their checks live here; the terminal is behind Prompter
@@ -74,39 +73,37 @@ export async function askAnswers(p: Prompter, facts: { disks: readonly Disk[]; r
     });
     if (mode === 'dhcp') network = { mac: nic.mac, mode: 'dhcp' };
     else {
-      const address = await askUntil<string>(p, 'Address with prefix length (e.g. 192.0.2.10/24): ', (typed) => {
-        const problem = addressProblem(typed);
-        return problem ? { problem: `${JSON.stringify(typed)} ${problem}` } : { value: typed };
+      // The checks first boot applies to the same answers (appliance/contracts).
+      const address = await askUntil<Cidr>(p, 'Address with prefix length (e.g. 192.0.2.10/24): ', (typed) => {
+        const cidr = checkStaticAddress(typed);
+        return typeof cidr === 'string' ? { problem: cidr } : { value: cidr };
       });
       const gateway = await askUntil<string>(p, 'Gateway (Enter for none): ', (typed) => {
-        const problem = typed === '' ? undefined : gatewayProblem(typed, address);
-        return problem ? { problem: `${JSON.stringify(typed)} ${problem}` } : { value: typed };
+        const problem = typed === '' ? undefined : checkGateway(typed, address);
+        return problem !== undefined ? { problem } : { value: typed };
       });
-      const dns = await askUntil<string[]>(p, `DNS servers, up to ${MAX_DNS_SERVERS}, separated by spaces (Enter for none): `, (typed) => {
-        const list = typed.split(/[\s,]+/).filter((s) => s !== '');
-        if (list.length > MAX_DNS_SERVERS) return { problem: `at most ${MAX_DNS_SERVERS}` };
-        const bad = list.find((s) => !isIPv4(s));
-        return bad !== undefined ? { problem: `${JSON.stringify(bad)} is not an IPv4 address` } : { value: list };
+      const dns = await askUntil<readonly string[]>(p, `DNS servers, up to ${MAX_DNS_SERVERS}, separated by spaces (Enter for none): `, (typed) => {
+        const checked = checkDnsServers(typed);
+        return typeof checked === 'string' ? { problem: checked } : { value: checked };
       });
-      network = { mac: nic.mac, mode: 'static', address, gateway, dns };
+      network = { mac: nic.mac, mode: 'static', address: `${address.ip}/${address.prefix}`, gateway, dns: [...dns] };
     }
   }
 
   const hostname = await askUntil<string | null>(p, '\nHost name (Enter to keep the image\'s): ', (typed) => {
-    const name = typed.toLowerCase();
-    if (name === '') return { value: null };
-    const problem = hostNameProblem(name);
-    return problem ? { problem: `the host name ${problem}` } : { value: name };
+    if (typed === '') return { value: null };
+    const checked = checkHostName(typed);
+    return checked.problem !== undefined ? { problem: `host name ${checked.problem}` } : { value: checked.name };
   });
 
   const adminName = await askUntil<string>(p, '\nFirst cloud admin\'s user name (Enter to create it later on the console): ', (typed) =>
-    typed === '' || ADMIN_NAME_PATTERN.test(typed) ? { value: typed } : { problem: '1 to 64 of a-z, 0-9 and . _ @ -, starting with a letter or digit' },
+    typed === '' || USER_NAME_PATTERN.test(typed) ? { value: typed } : { problem: USER_NAME_RULE },
   );
   let password: string | undefined;
   if (adminName !== '') {
     for (;;) {
       const first = await askUntil<string>(p, `Password for ${adminName} (at least ${MIN_PASSWORD_LENGTH} characters, not shown): `, (typed) =>
-        [...typed].length >= MIN_PASSWORD_LENGTH ? { value: typed } : { problem: `at least ${MIN_PASSWORD_LENGTH} characters` }, true);
+        passwordProblem(typed) === undefined ? { value: typed } : { problem: `the password ${passwordProblem(typed)!}` }, true);
       const again = await p.askSecret('Again: ');
       if (again.trim() === first) {
         password = first;

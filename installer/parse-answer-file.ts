@@ -1,9 +1,11 @@
 import { parse as parseToml } from 'smol-toml';
-import type { InstallNetwork } from '../appliance/contracts/index.ts';
+import { checkDnsServers, checkGateway, checkHostName, checkNtpServers, checkStaticAddress, passwordProblem, USER_NAME_PATTERN, USER_NAME_RULE, type InstallNetwork } from '../appliance/contracts/index.ts';
 import { installErrors } from './errors.ts';
-import { addressProblem, ADMIN_NAME_PATTERN, gatewayProblem, hostNameProblem, isIPv4, MAX_DNS_SERVERS, MIN_PASSWORD_LENGTH, normaliseMac, ntpServerProblem } from './_values.ts';
+import { normaliseMac } from './_mac-address.ts';
 
-// The installer's answer file (TOML, or JSON of the same shape):
+// The installer's answer file (TOML, or JSON of the same shape). Its values are
+// checked with the rules first boot and the console apply (appliance/contracts),
+// so an answer accepted here is never refused on the installed appliance:
 //
 //   hostname = "gw-01"
 //   ntp = ["pool.ntp.org"]
@@ -69,17 +71,15 @@ export function parseAnswerFile(text: string, options: { source: string; format?
   const wipe = booleanAt(target, 'target.wipe', bad) ?? false;
 
   const hostnameRaw = stringAt(doc, 'hostname', bad);
-  const hostname = hostnameRaw === undefined ? null : hostnameRaw.trim().toLowerCase();
-  if (hostname !== null) {
-    const problem = hostNameProblem(hostname);
-    if (problem) bad('hostname', problem);
+  let hostname: string | null = null;
+  if (hostnameRaw !== undefined) {
+    const checked = checkHostName(hostnameRaw);
+    if (checked.problem !== undefined) bad('hostname', refused(checked.problem));
+    hostname = checked.name;
   }
 
-  const ntp = stringListAt(doc, 'ntp', bad) ?? [];
-  for (const server of ntp) {
-    const problem = ntpServerProblem(server);
-    if (problem) bad('ntp', `has ${JSON.stringify(server)}, which ${problem}`);
-  }
+  const ntp = checkNtpServers((stringListAt(doc, 'ntp', bad) ?? []).join(' '));
+  if (typeof ntp === 'string') return bad('ntp', refused(ntp));
 
   const afterRaw = stringAt(doc, 'after', bad) ?? 'reboot';
   if (!(AFTER_ACTIONS as readonly string[]).includes(afterRaw)) bad('after', `is ${JSON.stringify(afterRaw)}: use one of ${AFTER_ACTIONS.join(', ')}`);
@@ -96,16 +96,14 @@ export function parseAnswerFile(text: string, options: { source: string; format?
       network = { mac, mode: 'dhcp' };
     } else if (mode === 'static') {
       const address = stringAt(net, 'network.address', bad) ?? bad('network.address', 'is missing: mode = "static" needs address = "192.0.2.10/24"');
-      const addressBad = addressProblem(address);
-      if (addressBad) bad('network.address', `${JSON.stringify(address)} ${addressBad}`);
-      const gateway = stringAt(net, 'network.gateway', bad) ?? '';
-      const gatewayBad = gateway === '' ? undefined : gatewayProblem(gateway, address);
-      if (gatewayBad) bad('network.gateway', `${JSON.stringify(gateway)} ${gatewayBad}`);
-      const dns = stringListAt(net, 'network.dns', bad) ?? [];
-      if (dns.length > MAX_DNS_SERVERS) bad('network.dns', `has ${dns.length} servers; at most ${MAX_DNS_SERVERS} are used`);
-      const notIp = dns.find((d) => !isIPv4(d));
-      if (notIp !== undefined) bad('network.dns', `has ${JSON.stringify(notIp)}, not an IPv4 address`);
-      network = { mac, mode: 'static', address, gateway, dns };
+      const cidr = checkStaticAddress(address.trim());
+      if (typeof cidr === 'string') return bad('network.address', refused(cidr));
+      const gateway = (stringAt(net, 'network.gateway', bad) ?? '').trim();
+      const gatewayProblem = gateway === '' ? undefined : checkGateway(gateway, cidr);
+      if (gatewayProblem !== undefined) bad('network.gateway', refused(gatewayProblem));
+      const dns = checkDnsServers((stringListAt(net, 'network.dns', bad) ?? []).join(' '));
+      if (typeof dns === 'string') return bad('network.dns', refused(dns));
+      network = { mac, mode: 'static', address: `${cidr.ip}/${cidr.prefix}`, gateway, dns: [...dns] };
     } else {
       bad('network.mode', `is ${JSON.stringify(mode)}: use "dhcp" or "static"`);
     }
@@ -116,17 +114,23 @@ export function parseAnswerFile(text: string, options: { source: string; format?
     const table = tableAt(doc, 'admin', bad);
     checkKeys(table, 'admin', source);
     const name = stringAt(table, 'admin.name', bad) ?? bad('admin.name', 'is missing: the first cloud admin\'s user name');
-    if (!ADMIN_NAME_PATTERN.test(name)) bad('admin.name', `is ${JSON.stringify(name)}: 1 to 64 of a-z, 0-9 and . _ @ -, starting with a letter or digit`);
+    if (!USER_NAME_PATTERN.test(name)) bad('admin.name', `is ${JSON.stringify(name)}: ${USER_NAME_RULE}`);
     const password = stringAt(table, 'admin.password', bad);
     const passwordFile = stringAt(table, 'admin.password_file', bad);
     if (password !== undefined && passwordFile !== undefined) bad('admin.password', 'and admin.password_file are both given: keep one');
     if (password === undefined && passwordFile === undefined) bad('admin.password', 'is missing: give password or password_file');
-    if (password !== undefined && [...password].length < MIN_PASSWORD_LENGTH) bad('admin.password', `is shorter than ${MIN_PASSWORD_LENGTH} characters`);
+    const weak = password === undefined ? undefined : passwordProblem(password);
+    if (weak !== undefined) bad('admin.password', weak);
     if (passwordFile !== undefined && !passwordFile.startsWith('/')) bad('admin.password_file', 'is not an absolute path');
     admin = { name, ...(password !== undefined ? { password } : {}), ...(passwordFile !== undefined ? { passwordFile } : {}) };
   }
 
-  return { target: { disk, wipe }, hostname, network, ntp, admin, after: afterRaw as AfterAction };
+  return { target: { disk, wipe }, hostname, network, ntp: [...ntp], admin, after: afterRaw as AfterAction };
+}
+
+/** A problem from the shared checks, as the rest of an ANSWERS_INVALID message. */
+function refused(problem: string): string {
+  return `is not accepted: ${problem}`;
 }
 
 function isTable(value: unknown): value is Table {

@@ -54,3 +54,27 @@ export {
 export type { ConsoleJoinCode, ConsolePendingHost } from './console-methods.ts';
 export { INSTALL_ANSWERS_VERSION, INSTALL_FILES, INSTALL_LABELS, InstallAnswersSchema, InstallNetworkDhcpSchema, InstallNetworkStaticSchema } from './install-answers.ts';
 export type { InstallAnswers, InstallNetwork } from './install-answers.ts';
+export {
+  broadcastOf,
+  checkDnsServers,
+  checkGateway,
+  checkHostName,
+  checkNtpServers,
+  checkStaticAddress,
+  hostNameProblem,
+  ipv4ToNumber,
+  isIPv4,
+  MAX_DNS_SERVERS,
+  MAX_HOSTNAME,
+  MAX_NTP_SERVERS,
+  networkOf,
+  notHostReason,
+  numberToIPv4,
+  prefixMask,
+  quoteTyped,
+  splitList,
+  validateNetwork,
+  validateSystem,
+} from './management-settings.ts';
+export type { Checked, Cidr, ManagementNetwork, NetworkForm, SystemForm, SystemSettings } from './management-settings.ts';
+export { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, passwordProblem, USER_NAME_PATTERN, USER_NAME_RULE } from './user-rules.ts';

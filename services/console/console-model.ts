@@ -1,6 +1,5 @@
+import { type ManagementNetwork, type SystemSettings } from '../../appliance/contracts/index.ts';
 import type { ApplianceStatus } from '../../appliance/serve/index.ts';
-import type { ManagementNetwork } from './system/management-network.ts';
-import type { SystemSettings } from './system/system-settings.ts';
 import type { Glyphs } from './screen-text.ts';
 
 // What the console knows and shows. update() (console-update.ts) is the only

@@ -1,8 +1,7 @@
+import { type NetworkForm, type SystemForm, validateNetwork, validateSystem } from '../../appliance/contracts/index.ts';
 import { adminForm, editForm, formValues, networkForm, systemForm } from './console-forms.ts';
 import { RECENT_EVENTS, type ApplianceDown, type ApplianceView, type ConsoleModel, type ControllerView, type Effect, type EventView, type FormState, type InterfaceView, type Screen, chosenHost } from './console-model.ts';
 import type { Key } from './key-input.ts';
-import { validateNetwork, type NetworkForm } from './system/management-network.ts';
-import { validateSystem, type SystemForm } from './system/system-settings.ts';
 
 /** What reaches the console: keys, the clock, the terminal size, and the answers of its effects. */
 export type ConsoleMessage =

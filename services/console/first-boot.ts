@@ -2,12 +2,10 @@ import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { hostname as liveHostname } from 'node:os';
 import { join } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
-import { INSTALL_FILES, InstallAnswersSchema, type InstallAnswers } from '../../appliance/contracts/index.ts';
+import { INSTALL_FILES, type InstallAnswers, InstallAnswersSchema, type ManagementNetwork, type SystemSettings, validateNetwork, validateSystem } from '../../appliance/contracts/index.ts';
 import { consoleErrors } from './errors.ts';
 import { readInterfaces } from './local-facts.ts';
-import { validateNetwork, type ManagementNetwork } from './system/management-network.ts';
 import { applySystemSettings, saveManagementNetwork } from './system/network-change.ts';
-import { validateSystem, type SystemSettings } from './system/system-settings.ts';
 
 export interface FirstBootOptions {
   readonly dataDir: string;

@@ -42,7 +42,7 @@ const cases: { name: string; answers: string[]; want: AskedAnswers; mentions?: s
       answers: { target: { disk: '/dev/vda', wipe: true }, hostname: 'gw-01', network: { mac: '52:54:00:00:00:01', mode: 'static', address: '192.0.2.10/24', gateway: '192.0.2.1', dns: ['192.0.2.53', '192.0.2.54'] }, ntp: [], admin: { name: 'admin' }, after: 'reboot' },
       password: 'correct horse battery',
     },
-    mentions: ['type a number from 1 to 2', 'is the network address of its subnet', 'is outside 192.0.2.10/24', '"x" is not an IPv4 address', 'only a-z, 0-9 and - allowed', 'at least 12 characters', 'the two passwords differ'],
+    mentions: ['type a number from 1 to 2', '192.0.2.0 is the network address of /24', 'gateway 198.51.100.1 is outside 192.0.2.0/24', '"x" is not an IPv4 address', 'only a-z, 0-9 and - allowed', 'the password is shorter than 12 characters', 'the two passwords differ'],
   },
 ];
 for (const c of cases) {

@@ -1,6 +1,5 @@
+import { isIPv4, type ManagementNetwork } from '../../../appliance/contracts/index.ts';
 import { consoleErrors as systemErrors } from '../errors.ts';
-import { isIPv4 } from './_ipv4.ts';
-import { type ManagementNetwork } from './management-network.ts';
 
 // What an interface looks like live (its IPv4 addresses, link state, the
 // default routes), read from `ip -j`, and the `ip` command lines that move it

@@ -1,8 +1,9 @@
+import { type SystemForm, type SystemSettings } from '../../../appliance/contracts/index.ts';
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { runCommand, firstLine, runChecked, type CommandRunner } from './_run-command.ts';
 import { readSystemFile, systemFiles, writeSystemFile, type SystemPaths } from './_system-files.ts';
-import { parseResolvConf, parseTimesyncdDropIn, renderHostsFile, renderResolvConf, renderTimesyncdDropIn, type SystemForm, type SystemSettings } from './system-settings.ts';
+import { parseResolvConf, parseTimesyncdDropIn, renderHostsFile, renderResolvConf, renderTimesyncdDropIn } from './system-settings.ts';
 
 // The edge that applies the system form: host name, DNS and NTP files written
 // atomically, then the live host name and systemd-timesyncd.

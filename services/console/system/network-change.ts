@@ -1,10 +1,11 @@
+import { type ManagementNetwork, type NetworkForm } from '../../../appliance/contracts/index.ts';
 import { existsSync } from 'node:fs';
 import { describeError } from '../../../appliance/errors/index.ts';
 import { consoleErrors as systemErrors } from '../errors.ts';
 import { addrCommand, parseSnapshot, restoreCommands, ROUTE_COMMAND, staticCommands, type Command, type InterfaceSnapshot } from './_interface-snapshot.ts';
 import { commandLine, firstLine, runChecked, runCommand, type CommandRunner } from './_run-command.ts';
 import { readSystemFile, restoreSystemFile, systemFiles, writeSystemFile, type SystemPaths } from './_system-files.ts';
-import { renderNetworkdFile, type ManagementNetwork, type NetworkForm } from './management-network.ts';
+import { renderNetworkdFile } from './management-network.ts';
 import { parseResolvConf, renderResolvConf } from './system-settings.ts';
 
 // The edge that changes the management network: a snapshot of the interface,

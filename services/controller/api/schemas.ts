@@ -1,6 +1,5 @@
 import { Type, type TSchema } from '@sinclair/typebox';
-import { USER_NAME_PATTERN } from '../identity/create-cloud-admin.ts';
-import { MAX_PASSWORD_LENGTH } from '../identity/password-hash.ts';
+import { MAX_PASSWORD_LENGTH, USER_NAME_PATTERN } from '../../../appliance/contracts/index.ts';
 
 // Shapes shared by the controller's routes. One source yields the validators,
 // the serializers (undeclared fields are dropped) and the OpenAPI document.

@@ -1,11 +1,9 @@
+import { USER_NAME_PATTERN } from '../../../appliance/contracts/index.ts';
 import type { Store } from '../../../appliance/store/index.ts';
 import { AuditLog, type AuditEntry } from '../audit/audit-log.ts';
 import { controllerErrors } from '../errors.ts';
 import { checkPasswordPolicy, hashPassword } from './password-hash.ts';
 import { UserRepository, type User } from './user-repository.ts';
-
-/** What a user name may look like: 1 to 64 lower-case letters, digits and . _ @ -, starting with a letter or digit. */
-export const USER_NAME_PATTERN = /^[a-z0-9][a-z0-9._@-]{0,63}$/;
 
 export interface CreateCloudAdminOptions {
   /** scrypt cost (log2 N) of the password hash. */

@@ -1,6 +1,7 @@
 import type { InitContext } from '../../../appliance/serve/index.ts';
 import { controllerErrors } from '../errors.ts';
-import { createCloudAdmin, USER_NAME_PATTERN } from './create-cloud-admin.ts';
+import { USER_NAME_PATTERN } from '../../../appliance/contracts/index.ts';
+import { createCloudAdmin } from './create-cloud-admin.ts';
 import { UserRepository } from './user-repository.ts';
 
 export interface InitialiseControllerOptions {

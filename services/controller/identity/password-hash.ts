@@ -1,12 +1,11 @@
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { MIN_PASSWORD_LENGTH } from '../../../appliance/contracts/index.ts';
 import { controllerErrors } from '../errors.ts';
 
 // Password hashes in a PHC-like string: scrypt$ln=15,r=8,p=1$<salt b64>$<hash b64>.
 // scrypt is memory-hard and built into Node (no native dependency); Node runs
 // it on the libuv thread pool, so hashing never blocks the event loop.
 
-export const MIN_PASSWORD_LENGTH = 12;
-export const MAX_PASSWORD_LENGTH = 1024;
 
 const SALT_BYTES = 16;
 const KEY_BYTES = 32;

@@ -1,8 +1,8 @@
 // Runs one network change the way the console does, for the netns test: started
 // under `ip netns exec`, so `ip` and `ping` see only that namespace.
 // argv[2]: JSON { network, etcDir, checkMs, then: 'keep' | 'revert' | 'none' }. Prints the outcome as JSON.
+import { type ManagementNetwork } from '../../../../appliance/contracts/index.ts';
 import { startNetworkChange } from '../../../../services/console/system/network-change.ts';
-import { type ManagementNetwork } from '../../../../services/console/system/management-network.ts';
 
 interface Drive {
   readonly network: ManagementNetwork;

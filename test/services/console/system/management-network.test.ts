@@ -1,7 +1,8 @@
+import { type ManagementNetwork, type NetworkForm, validateNetwork } from '../../../../appliance/contracts/index.ts';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { isAllianceError } from '../../../../appliance/errors/index.ts';
-import { networkdFileName, renderNetworkdFile, validateNetwork, type ManagementNetwork, type NetworkForm } from '../../../../services/console/system/management-network.ts';
+import { networkdFileName, renderNetworkdFile } from '../../../../services/console/system/management-network.ts';
 
 const interfaces = ['eth0', 'eno1'];
 const form: NetworkForm = { interface: 'eth0', mode: 'static', address: '192.0.2.10/24', gateway: '192.0.2.1', dns: '192.0.2.53' };

@@ -1,10 +1,10 @@
+import { type ManagementNetwork } from '../../../../appliance/contracts/index.ts';
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { isAllianceError } from '../../../../appliance/errors/index.ts';
 import { applySystemSettings, readInterfaceNetwork, startNetworkChange, type CommandResult, type CommandRunner } from '../../../../services/console/system/network-change.ts';
-import { type ManagementNetwork } from '../../../../services/console/system/management-network.ts';
 import { tempDir } from '../../../_support/appliance-process.ts';
 
 // A CommandRunner double: answers each command line from a handler and keeps the lines in order.

@@ -1,7 +1,8 @@
+import { type SystemForm, type SystemSettings, validateSystem } from '../../../../appliance/contracts/index.ts';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { isAllianceError } from '../../../../appliance/errors/index.ts';
-import { renderHostsFile, renderResolvConf, renderTimesyncdDropIn, validateSystem, type SystemForm, type SystemSettings } from '../../../../services/console/system/system-settings.ts';
+import { renderHostsFile, renderResolvConf, renderTimesyncdDropIn } from '../../../../services/console/system/system-settings.ts';
 
 const form: SystemForm = { hostname: 'alliance-1', dns: '192.0.2.53', ntp: 'pool.ntp.org' };
 const HEADER = '# Written by the Alliance console (system settings); edits are overwritten.\n';
