@@ -28,6 +28,8 @@ export class Advertiser {
   readonly #o: AdvertiserOptions;
   #instance: string;
   #phase: Phase = 'probing';
+  /** Once announced, peers may hold our records: stop() owes them goodbyes even mid re-probe. */
+  #everAnnounced = false;
   #conflict = false;
   #conflictTimes: number[] = [];
   #work: Promise<void> = Promise.resolve();
@@ -104,11 +106,10 @@ export class Advertiser {
   /** Sends goodbyes (TTL 0) on every interface and stops answering. */
   async stop(): Promise<void> {
     if (this.#phase === 'stopped') return;
-    const wasAnnounced = this.#phase === 'announced';
     this.#phase = 'stopped';
     this.#stopping.abort();
     await this.#work.catch(() => undefined);
-    if (!wasAnnounced) return;
+    if (!this.#everAnnounced) return;
     await Promise.all(
       this.#o.transport.interfaces.map((iface) =>
         this.#o.transport.send(iface, { kind: 'response', answers: this.#records(iface).map((r) => ({ ...r, ttl: 0 })) }),
@@ -146,6 +147,7 @@ export class Advertiser {
     const signal = this.#stopping.signal;
     try {
       this.#phase = 'probing';
+      let renamed = false;
       await sleep(Math.floor(Math.random() * 250), undefined, { signal });
       for (;;) {
         this.#conflict = false;
@@ -163,6 +165,8 @@ export class Advertiser {
           await sleep(PROBE_INTERVAL_MS, undefined, { signal });
         }
         if (!this.#conflict) break;
+        // A new name is news on every link, not only on those being probed.
+        renamed = true;
         const before = this.#instance;
         this.#instance = nextInstanceName(before);
         this.#o.onRenamed?.(before, this.#instance);
@@ -171,9 +175,13 @@ export class Advertiser {
         if (this.#conflictTimes.length >= CONFLICT_BURST) await sleep(5000, undefined, { signal });
       }
       this.#phase = 'announced';
+      this.#everAnnounced = true;
+      // The links as they are now: an address may have come or gone while probing.
+      const current = this.#o.transport.interfaces;
+      const links = renamed ? current : current.filter((i) => interfaces.some((p) => p.name === i.name));
       for (let i = 0; i < ANNOUNCEMENTS; i += 1) {
         if (i > 0) await sleep(1000 * 2 ** (i - 1), undefined, { signal });
-        await Promise.all(interfaces.map((iface) => this.#o.transport.send(iface, { kind: 'response', answers: this.#records(iface) })));
+        await Promise.all(links.map((iface) => this.#o.transport.send(iface, { kind: 'response', answers: this.#records(iface) })));
       }
     } catch (err) {
       if (!signal.aborted) throw err;

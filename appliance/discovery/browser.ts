@@ -20,6 +20,7 @@ export interface BrowserOptions {
 }
 
 const REFRESH_AT = 0.8;
+const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Room for known answers in one query, well under the 9000-byte packet limit. */
 const KNOWN_ANSWER_BYTES = 7000;
 
@@ -108,7 +109,8 @@ export class Browser {
       if (due === undefined || at < due) due = at;
     }
     if (due === undefined) return;
-    this.#sweepTimer = setTimeout(() => this.#sweep(), Math.max(0, due - now) + 5);
+    // setTimeout fires at once for delays past 2^31-1 ms; a far sweep is just a later look.
+    this.#sweepTimer = setTimeout(() => this.#sweep(), Math.min(Math.max(0, due - now) + 5, MAX_TIMER_MS));
   }
 
   /** When to ask again for a record, or undefined when it is a goodbye or was asked for already. */

@@ -81,19 +81,29 @@ export class MdnsTransport {
   }
 
   /** Multicasts a packet on one interface, over each family it has. Never throws; failures are warnings. */
-  async send(iface: MdnsInterface, packet: { kind: 'query' | 'response'; questions?: readonly MdnsQuestion[]; answers?: readonly MdnsRecord[]; authorities?: readonly MdnsRecord[]; additionals?: readonly MdnsRecord[] }): Promise<void> {
-    if (this.#closed) return;
-    const buf = dnsPacket.encode({
-      type: packet.kind,
-      id: 0,
-      flags: packet.kind === 'response' ? dnsPacket.AUTHORITATIVE_ANSWER : 0,
-      questions: (packet.questions ?? []).map((q) => ({ name: q.name, type: q.type as 'PTR', class: 'IN' as const })),
-      answers: (packet.answers ?? []).map(toWire),
-      authorities: (packet.authorities ?? []).map(toWire),
-      additionals: (packet.additionals ?? []).map(toWire),
-    });
+  async send(link: MdnsInterface, packet: { kind: 'query' | 'response'; questions?: readonly MdnsQuestion[]; answers?: readonly MdnsRecord[]; authorities?: readonly MdnsRecord[]; additionals?: readonly MdnsRecord[] }): Promise<void> {
+    // Callers may hold an interface from before the last change (a probe that
+    // began earlier): send by its name with the addresses it has now, if any.
+    const iface = this.#interfaces.find((i) => i.name === link.name);
+    if (this.#closed || iface === undefined) return;
+    let buf: Buffer;
+    try {
+      buf = dnsPacket.encode({
+        type: packet.kind,
+        id: 0,
+        flags: packet.kind === 'response' ? dnsPacket.AUTHORITATIVE_ANSWER : 0,
+        questions: (packet.questions ?? []).map((q) => ({ name: q.name, type: q.type as 'PTR', class: 'IN' as const })),
+        answers: (packet.answers ?? []).map(toWire),
+        authorities: (packet.authorities ?? []).map(toWire),
+        additionals: (packet.additionals ?? []).map(toWire),
+      });
+    } catch (err) {
+      this.#options.onWarning(`cannot encode an mDNS ${packet.kind}: ${(err as Error).message}`);
+      return;
+    }
     const sends: Promise<void>[] = [];
-    if (this.#v4 !== undefined && this.#v4.joined.has(iface.name)) sends.push(this.#enqueue(this.#v4, iface.v4[0]!.address, GROUP_V4, buf));
+    const v4 = iface.v4[0]?.address;
+    if (this.#v4 !== undefined && this.#v4.joined.has(iface.name) && v4 !== undefined) sends.push(this.#enqueue(this.#v4, v4, GROUP_V4, buf));
     if (this.#v6 !== undefined && this.#v6.joined.has(iface.name)) sends.push(this.#enqueue(this.#v6, `::%${iface.name}`, `${GROUP_V6}%${iface.name}`, buf));
     await Promise.all(sends);
   }

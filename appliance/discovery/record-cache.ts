@@ -12,6 +12,9 @@ export interface CachedRecord {
   readonly expiresAt: number;
 }
 
+/** Records kept at most, over all interfaces: some thousands of nodes' worth. */
+export const MAX_ENTRIES = 8192;
+
 /** A goodbye (TTL 0) keeps the record for one more second (§10.1). */
 const GOODBYE_GRACE_MS = 1000;
 
@@ -34,8 +37,18 @@ export class RecordCache {
       const expiresAt = r.ttl === 0 ? now + GOODBYE_GRACE_MS : now + r.ttl * 1000;
       const entry: CachedRecord = { record: r, iface, from, receivedAt: now, expiresAt };
       if (at >= 0) this.#entries[at] = entry;
-      else if (r.ttl > 0) this.#entries.push(entry);
+      else if (r.ttl > 0) {
+        // A link flooded with records must not grow the cache without end: the one nearest expiry makes room.
+        if (this.#entries.length >= MAX_ENTRIES) this.#entries.splice(this.#soonestToExpire(), 1);
+        this.#entries.push(entry);
+      }
     }
+  }
+
+  #soonestToExpire(): number {
+    let soonest = 0;
+    for (let i = 1; i < this.#entries.length; i += 1) if (this.#entries[i]!.expiresAt < this.#entries[soonest]!.expiresAt) soonest = i;
+    return soonest;
   }
 
   /** Drops what has expired and returns it. */

@@ -110,12 +110,32 @@ export function fromWire(answers: readonly unknown[] | undefined): MdnsRecord[] 
     const r = a as { name?: unknown; type?: unknown; ttl?: unknown; flush?: unknown; data?: unknown; class?: unknown };
     if (typeof r.name !== 'string' || typeof r.type !== 'string' || !KNOWN.has(r.type) || typeof r.ttl !== 'number') continue;
     if (r.class !== undefined && r.class !== 'IN') continue;
-    const base = { name: r.name, ttl: r.ttl, flush: r.flush === true };
-    if ((r.type === 'PTR' || r.type === 'A' || r.type === 'AAAA') && typeof r.data === 'string') out.push({ ...base, type: r.type, data: r.data });
-    else if (r.type === 'SRV' && isSrv(r.data)) out.push({ ...base, type: 'SRV', data: { port: r.data.port, target: r.data.target } });
+    // A name we could not send back (as a known answer) would spoil our own queries.
+    if (!encodableName(r.name)) continue;
+    const base = { name: r.name, ttl: Math.min(r.ttl, MAX_TTL_S), flush: r.flush === true };
+    if (r.type === 'PTR' && typeof r.data === 'string' && encodableName(r.data)) out.push({ ...base, type: r.type, data: r.data });
+    else if ((r.type === 'A' || r.type === 'AAAA') && typeof r.data === 'string') out.push({ ...base, type: r.type, data: r.data });
+    else if (r.type === 'SRV' && isSrv(r.data) && encodableName(r.data.target)) out.push({ ...base, type: 'SRV', data: { port: r.data.port, target: r.data.target } });
     else if (r.type === 'TXT' && Array.isArray(r.data) && r.data.every((b) => Buffer.isBuffer(b))) out.push({ ...base, type: 'TXT', data: r.data });
   }
   return out;
+}
+
+/**
+ * Longest TTL kept, seconds. A peer may say up to 2^32-1; a day is far beyond
+ * any real record (RFC 6762 §10 suggests 120 s and 75 min) and keeps expiry
+ * times within what a timer can wait for.
+ */
+export const MAX_TTL_S = 86_400;
+
+/**
+ * Whether dns-packet can encode the name again: labels of 1 to 63 bytes, 255 in
+ * all. Its decoder turns bytes that are not UTF-8 into U+FFFD, three bytes each,
+ * so a label that arrived at 63 bytes may no longer fit.
+ */
+function encodableName(name: string): boolean {
+  if (name.includes('\uFFFD') || Buffer.byteLength(name) > 253) return false;
+  return name === '' || name.split('.').every((label) => label.length > 0 && Buffer.byteLength(label) <= 63);
 }
 
 function isSrv(d: unknown): d is { port: number; target: string } {

@@ -1,8 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { instancesInCache } from '../../../appliance/discovery/instances.ts';
-import { RecordCache } from '../../../appliance/discovery/record-cache.ts';
-import { allRecords, type MdnsRecord } from '../../../appliance/discovery/records.ts';
+import { MAX_ENTRIES, RecordCache } from '../../../appliance/discovery/record-cache.ts';
+import { allRecords, fromWire, MAX_TTL_S, type MdnsRecord } from '../../../appliance/discovery/records.ts';
 
 const a = (data: string, ttl = 120, flush = true): MdnsRecord => ({ name: 'h.local', type: 'A', ttl, flush, data });
 
@@ -78,5 +78,30 @@ test('instancesInCache() shows an instance with a bad TXT with its problem, and 
   assert.is(node?.node, null);
   assert.match(node?.problem ?? '', /txtvers "9"/);
 });
+
+test('RecordCache holds at most MAX_ENTRIES records; a flood evicts those nearest expiry, not the newest', () => {
+  const c = new RecordCache();
+  c.add([a('10.9.9.9', 10)], 'eth0', 'x', 0);
+  const flood = Array.from({ length: MAX_ENTRIES }, (_, i) => a(`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, 120, false));
+  c.add(flood, 'eth0', 'x', 1);
+  assert.is(c.size, MAX_ENTRIES);
+  assert.equal(c.find('h.local', 'A').filter((e) => e.record.data === '10.9.9.9'), [], 'the short-lived record made room');
+  assert.ok(c.find('h.local', 'A').some((e) => e.record.data === `10.0.${((MAX_ENTRIES - 1) >> 8) & 255}.${(MAX_ENTRIES - 1) & 255}`), 'the newest is kept');
+});
+
+const wire = (name: string, extra: object = {}) => ({ name, type: 'PTR', class: 'IN', ttl: 120, data: 'x._alliance._tcp.local', ...extra });
+const fromWireCases: [string, unknown, number | undefined][] = [
+  ['a plain PTR', wire('_alliance._tcp.local'), 120],
+  ['a TTL of 2^32-1 is kept as a day', wire('_alliance._tcp.local', { ttl: 2 ** 32 - 1 }), MAX_TTL_S],
+  ['a name that was not UTF-8 (U+FFFD after decoding) is dropped', wire('bad\uFFFD._alliance._tcp.local'), undefined],
+  ['a label over 63 bytes once encoded is dropped', wire(`${'é'.repeat(32)}._alliance._tcp.local`), undefined],
+  ['a PTR pointing at a name that cannot be encoded is dropped', wire('_alliance._tcp.local', { data: `${'x'.repeat(64)}.local` }), undefined],
+  ['an SRV whose target is empty-labelled is dropped', { name: 'a._alliance._tcp.local', type: 'SRV', ttl: 120, data: { port: 1, target: 'a..local' } }, undefined],
+];
+for (const [what, record, ttl] of fromWireCases) {
+  test(`fromWire(): ${what}`, () => {
+    assert.equal(fromWire([record]).map((r) => r.ttl), ttl === undefined ? [] : [ttl]);
+  });
+}
 
 test.run();
