@@ -24,8 +24,16 @@ export async function discover(cmd: CommandLine, config: Config, out: (text: str
   } catch (err) {
     throw cliErrors.USAGE({ problem: `discovery.peers: ${(err as Error).message}` });
   }
-  const srv = config.discovery.srv_domain === '' ? Promise.resolve([]) : lookupSrvPeers(config.discovery.srv_domain);
   const warnings: string[] = [];
+  // Settled at once into nodes or a warning: a lookup that fails while mDNS is
+  // still listening must not be an unhandled rejection (it ended the process).
+  const srv = (config.discovery.srv_domain === '' ? Promise.resolve([]) : lookupSrvPeers(config.discovery.srv_domain)).then(
+    (found) => peersAsNodes(found, 'dns-srv'),
+    (err: unknown) => {
+      warnings.push((err as Error).message);
+      return [];
+    },
+  );
   const mdns = await openDiscovery({
     interfaces: only,
     ttl: config.discovery.ttl_s,
@@ -36,13 +44,7 @@ export async function discover(cmd: CommandLine, config: Config, out: (text: str
   const interfaces = mdns.interfaces().map((i) => i.name);
   const seen = mdns.nodes();
   await mdns.close();
-  const srvPeers = await srv.then(
-    (found) => peersAsNodes(found, 'dns-srv'),
-    (err: unknown) => {
-      warnings.push((err as Error).message);
-      return [];
-    },
-  );
+  const srvPeers = await srv;
   const nodes = [...seen, ...peers, ...srvPeers];
   out(cmd.json ? `${JSON.stringify({ interfaces, waitedMs: waitMs, nodes, warnings }, null, 2)}\n` : formatDiscovered(nodes, waitMs, interfaces) + warnings.map((w) => `warning: ${w}\n`).join(''));
   return 0;
