@@ -20,7 +20,7 @@
  * In nng 1.5.2 each such call allocates an aio, starts it and parks the
  * calling thread until nng's thread completes it: one hand-off between threads
  * per message, as our binding pays to reach the JS thread. It is measured to
- * show what that costs (it, not the library, held the by-hand C figure down).
+ * show what that hand-off costs on its own, with no JS involved.
  *
  * Buffers match the JS ends: push/pull send and receive buffers of 1000
  * messages; req/rep with nng's defaults; one new message per send, as the JS

@@ -277,6 +277,7 @@ function start(role: Role, job: Job): Running {
     // Reports are JSON lines on stdout; closing stdin says stop (rep serves until killed).
     proc = spawn(reference, referenceArgs(role, job), { stdio: ['pipe', 'pipe', 'inherit'] });
     createInterface({ input: proc.stdout! }).on('line', (line) => deliver(JSON.parse(line) as Report));
+    proc.stdin!.on('error', () => undefined); // a reference that already exited: its exit says so
     halt = () => (role === 'rep' ? proc.kill('SIGTERM') : proc.stdin!.end());
   } else {
     proc = fork(SELF, [role, JSON.stringify(job)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
