@@ -93,7 +93,8 @@ export class Advertiser {
    */
   interfacesChanged(changed: readonly MdnsInterface[], before: readonly MdnsInterface[] = []): void {
     if (this.#phase === 'stopped' || changed.length === 0) return;
-    if (this.#phase === 'announced') {
+    // Even mid re-probe of an earlier change: peers may hold what we announced before it.
+    if (this.#everAnnounced) {
       for (const iface of changed) {
         const old = before.find((b) => b.name === iface.name);
         const gone = old === undefined ? [] : withdrawnRecords(this.#records(old), this.#records(iface));
@@ -176,11 +177,12 @@ export class Advertiser {
       }
       this.#phase = 'announced';
       this.#everAnnounced = true;
-      // The links as they are now: an address may have come or gone while probing.
-      const current = this.#o.transport.interfaces;
-      const links = renamed ? current : current.filter((i) => interfaces.some((p) => p.name === i.name));
       for (let i = 0; i < ANNOUNCEMENTS; i += 1) {
         if (i > 0) await sleep(1000 * 2 ** (i - 1), undefined, { signal });
+        // The links as they are at each announcement: an address may come or go
+        // in between, and a stale one announced again would undo its goodbye.
+        const current = this.#o.transport.interfaces;
+        const links = renamed ? current : current.filter((link) => interfaces.some((p) => p.name === link.name));
         await Promise.all(links.map((iface) => this.#o.transport.send(iface, { kind: 'response', answers: this.#records(iface) })));
       }
     } catch (err) {

@@ -175,8 +175,15 @@ test('a link that goes down takes what was heard on it along; back up, the appli
   await until(5000, 'h1 to see h3', () => idsSeenFrom(h1), (ids) => ids.includes(id3));
   net.link(h1, 'down');
   await until(6000, 'h1 to forget what it heard on eth0', () => visibleFrom(h1).nodes.length, (n) => n === 0);
+  // The operator's diagnostic names the cause and the command, and exits 1 for scripts.
+  const diagnosis = runCli(['discover', '--diagnose', '--json', '--data-dir', join(root, 'none')], { netns: h1.ns });
+  assert.is(diagnosis.code, 1, diagnosis.stdout + diagnosis.stderr);
+  const { findings } = JSON.parse(diagnosis.stdout) as { findings: { iface: string | null; severity: string; what: string; fix?: string }[] };
+  const eth0 = findings.find((f) => f.iface === 'eth0' && f.severity === 'problem');
+  assert.ok(eth0?.what.startsWith('down:') && eth0.fix === 'ip link set eth0 up', JSON.stringify(findings));
   net.link(h1, 'up');
   await until(10_000, 'h1 to see h3 again', () => idsSeenFrom(h1), (ids) => ids.includes(id3));
+  assert.is(runCli(['discover', '--diagnose', '--data-dir', join(root, 'none')], { netns: h1.ns }).code, 0, 'nothing to report once the link is back');
 });
 
 test.run();
