@@ -53,6 +53,13 @@ const DEFAULT_TIMEOUT = -2; // NNG_DURATION_DEFAULT: the socket's own timeout
 // with ESTATE and the answer is lost. Their sends always go the asynchronous way.
 const REPLY_PROTOCOLS: ReadonlySet<Protocol> = new Set(['rep', 'respondent']);
 
+// Sockets whose receives the addon pumps into a ring of its own (libnng 1.5.2's
+// pull reads a pipe's next message only once the last one is taken, which kept
+// a receiver in lockstep with the JS thread). recvNow() pops that ring; an
+// asynchronous receive there only waits until it may hold a message. Mirrors
+// the protocols js_open() gives a pump.
+const PUMPED_PROTOCOLS: ReadonlySet<Protocol> = new Set(['pull', 'sub']);
+
 interface Pending {
   readonly resolve: (payload: Buffer | undefined) => void;
   readonly reject: (err: Error) => void;
@@ -283,6 +290,7 @@ export class NngSocket extends Channel {
   }
 
   recv(options: OperationOptions = {}): Promise<Buffer> {
+    if (PUMPED_PROTOCOLS.has(this.protocol)) return this.#recvPumped(options);
     if (this.#pendingRecvs === 0 && options.signal === undefined && !this.#closed) {
       const got = this.engine.native.recvNow(this.#socket);
       if (typeof got !== 'number') return Promise.resolve(got);
@@ -292,6 +300,39 @@ export class NngSocket extends Channel {
     const receiving = this.recvAsync(options);
     receiving.then(this.#recvSettled, this.#recvSettled);
     return receiving;
+  }
+
+  /** A message from the pump's ring, waiting for one (woken by the pump) while it is empty. */
+  #recvPumped(options: OperationOptions): Promise<Buffer> {
+    const pop = (): Buffer | undefined => {
+      let got: Buffer | number;
+      try {
+        got = this.engine.native.recvNow(this.#socket);
+      } catch (err) {
+        throw asNngError(err, 'receive', this.engine.native.strerror);
+      }
+      if (typeof got !== 'number') return got;
+      if (got !== NNG_EAGAIN) throw new NngError(got, 'receive', this.engine.native.strerror);
+      return undefined;
+    };
+    let now: Buffer | undefined;
+    try {
+      if (options.signal?.aborted !== true) now = pop();
+    } catch (err) {
+      return Promise.reject(asNngError(err, 'receive', this.engine.native.strerror));
+    }
+    if (now !== undefined) return Promise.resolve(now);
+    return (async () => {
+      // The timeout counts from the call, over every wake-up that found the ring taken by another receive.
+      const timeout = options.timeoutMs ?? DEFAULT_TIMEOUT;
+      const deadline = timeout >= 0 ? performance.now() + timeout : undefined;
+      for (;;) {
+        const left = deadline === undefined ? timeout : Math.max(0, Math.ceil(deadline - performance.now()));
+        await this.recvAsync({ timeoutMs: left, signal: options.signal });
+        const got = pop();
+        if (got !== undefined) return got;
+      }
+    })();
   }
 
   /** Messages until the socket closes. */

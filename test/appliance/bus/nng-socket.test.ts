@@ -445,4 +445,30 @@ test('NngSocket.send() waits under back-pressure (small buffers, no reader) and 
     assert.equal(received, Array.from({ length: n }, (_, i) => `message ${i}`));
   }));
 
+test('NngSocket pull: the receive pump holds at most its ring (1024), so a reader that pauses still holds back the sender; order is kept', () =>
+  withSockets(async (open) => {
+    const url = inproc('pump');
+    const pull = await open('pull');
+    pull.listen(url);
+    const push = await open('push', { sendBuffer: 8 });
+    push.dial(url, { block: true });
+    const n = 3000;
+    let settled = 0;
+    const sends = Array.from({ length: n }, (_, i) => {
+      const message = Buffer.alloc(4);
+      message.writeUInt32BE(i);
+      return push.send(message).then(() => void (settled += 1));
+    });
+    // One receive starts the pump; then the reader pauses.
+    assert.is((await within(pull.recv(), DEADLINE_MS, 'message 0')).readUInt32BE(0), 0);
+    assert.ok(await stillPendingAfter(Promise.all(sends), 300), 'every send completed while the reader paused');
+    assert.ok(settled < 1024 + 8 + 64, `${settled} of ${n} sends completed while the reader paused: the pump must stop at its ring`);
+    const got = [0];
+    for (let i = 1; i < n; i += 1) got.push((await within(pull.recv(), DEADLINE_MS, `message ${i}`)).readUInt32BE(0));
+    await within(Promise.all(sends), DEADLINE_MS, 'the sends once the reader read');
+    const firstWrong = got.findIndex((v, i) => v !== i);
+    assert.is(firstWrong, -1, `message ${firstWrong} was ${got[firstWrong]}`);
+    assert.is((await nngStats()).outstanding, 0);
+  }));
+
 test.run();

@@ -45,6 +45,12 @@ struct op {
 	bool      is_recv;
 	int       rv;
 	nng_msg * msg; // a received message, until drained
+	// A receive on a pumped socket waits as a sleep of its timeout, woken
+	// (cancelled) by the pump; these three are under A.mtx.
+	bool      is_waiter;
+	bool      woken;
+	sock *    waiting_on; // the socket whose waiter list holds it, or NULL
+	op *      wnext;
 };
 
 struct sock {
@@ -52,6 +58,13 @@ struct sock {
 	nng_socket s;
 	nng_aio *  fast; // no callback: sendNow/recvNow wait on it with a zero timeout
 	bool       open;
+	// The receive pump (pull and sub only, see "receive pump" below).
+	nng_aio *  pump;
+	nng_msg ** ring; // PUMP_QUEUE slots; ring, head, count, pump_idle, pump_rv and waiters are under A.mtx
+	uint32_t   head, count;
+	bool       pump_idle; // not posted: not started yet, queue full, or stopped by pump_rv
+	int        pump_rv;   // why the pump stopped (NNG_ECLOSED), 0 while it runs
+	op *       waiters;
 };
 
 typedef struct {
@@ -200,12 +213,51 @@ static int32_t int_arg(napi_env env, napi_value v, int32_t fallback)
 
 // ---------------------------------------------------------------- completions
 
+static void waiter_unlink_locked(op *o)
+{
+	sock *s = o->waiting_on;
+	if (s == NULL) {
+		return;
+	}
+	for (op **pp = &s->waiters; *pp != NULL; pp = &(*pp)->wnext) {
+		if (*pp == o) {
+			*pp = o->wnext;
+			break;
+		}
+	}
+	o->waiting_on = NULL;
+	o->wnext      = NULL;
+}
+
+// Wakes every waiter of `s`. Under A.mtx, so that no woken operation can
+// complete, be drained and be reused before its aio is cancelled; cancelling
+// only schedules its callback on nng's task threads.
+static void waiters_wake_locked(sock *s)
+{
+	op *w = s->waiters;
+	s->waiters = NULL;
+	while (w != NULL) {
+		op *next      = w->wnext;
+		w->woken      = true;
+		w->waiting_on = NULL;
+		w->wnext      = NULL;
+		nng_aio_cancel(w->aio);
+		w = next;
+	}
+}
+
 static void op_cb(void *arg)
 {
 	op * o    = arg;
 	bool wake = false;
 	o->rv     = nng_aio_result(o->aio);
-	if (o->is_recv) {
+	if (o->is_waiter) {
+		// Woken by the pump: "try again" (0, no message); the sleep ran out: a timeout.
+		nng_mtx_lock(A.mtx);
+		waiter_unlink_locked(o);
+		o->rv = o->woken ? 0 : (o->rv == 0 ? NNG_ETIMEDOUT : o->rv);
+		nng_mtx_unlock(A.mtx);
+	} else if (o->is_recv) {
 		if (o->rv == 0) {
 			o->msg = nng_aio_get_msg(o->aio);
 		}
@@ -267,7 +319,9 @@ static void op_recycle(op *o)
 		nng_msg_free(o->msg);
 		o->msg = NULL;
 	}
-	if (A.free_count >= FREE_OPS_MAX || A.closing) {
+	// An aio that slept keeps libnng 1.5.2's "expiry is success" flag, so a later
+	// send on it would report a timeout as done: waiters' aios are never reused.
+	if (A.free_count >= FREE_OPS_MAX || A.closing || o->is_waiter) {
 		op_free(o);
 		return;
 	}
@@ -366,6 +420,9 @@ static op *op_start(napi_env env, int32_t id, bool is_recv, int32_t timeout_ms)
 	o->prev = o->next = o->done_next = NULL;
 	o->rv                            = 0;
 	o->msg                           = NULL;
+	o->is_waiter = o->woken = false;
+	o->waiting_on           = NULL;
+	o->wnext                = NULL;
 	nng_aio_set_timeout(o->aio, timeout_ms);
 	o->id      = id;
 	o->is_recv = is_recv;
@@ -381,6 +438,76 @@ static op *op_start(napi_env env, int32_t id, bool is_recv, int32_t timeout_ms)
 	return o;
 }
 
+// ---------------------------------------------------------------- receive pump
+//
+// pull0 in libnng 1.5.2 holds one message per pipe and reads the next only once
+// the application has taken it, so a receiver that first hands each message to
+// the JS thread runs in lockstep with it: one thread hop per message. Sockets
+// that only stream messages in (pull, sub) get a pump instead: one aio,
+// re-posted from its own callback on nng's thread, moves messages into a
+// bounded ring that recvNow() pops on the JS thread. A single aio keeps their
+// order. A receive that finds the ring empty waits as a "waiter": its aio
+// sleeps for the timeout and the pump cancels (wakes) it when a message comes.
+
+#define PUMP_QUEUE 1024
+
+static void pump_cb(void *arg)
+{
+	sock *s     = arg;
+	int   rv    = nng_aio_result(s->pump);
+	bool  again = false;
+	nng_mtx_lock(A.mtx);
+	if (rv == 0) {
+		s->ring[(s->head + s->count) % PUMP_QUEUE] = nng_aio_get_msg(s->pump);
+		nng_aio_set_msg(s->pump, NULL);
+		s->count++;
+		again = s->count < PUMP_QUEUE && !A.closing;
+	} else {
+		s->pump_rv = rv;
+	}
+	s->pump_idle = !again;
+	waiters_wake_locked(s);
+	nng_mtx_unlock(A.mtx);
+	if (again) {
+		nng_recv_aio(s->s, s->pump);
+	}
+}
+
+// Posts the pump if it is idle and the ring has room (JS thread).
+static void pump_start(sock *s)
+{
+	bool post = false;
+	nng_mtx_lock(A.mtx);
+	if (s->pump_idle && s->pump_rv == 0 && s->count < PUMP_QUEUE / 2 + 1 && s->open) {
+		s->pump_idle = false;
+		post         = true;
+	}
+	nng_mtx_unlock(A.mtx);
+	if (post) {
+		nng_recv_aio(s->s, s->pump);
+	}
+}
+
+// After nng_close(): waits for the pump's last callback, then frees it and what it queued.
+static void pump_free(sock *s)
+{
+	if (s->pump == NULL) {
+		return;
+	}
+	nng_aio_free(s->pump);
+	s->pump = NULL;
+	nng_mtx_lock(A.mtx);
+	waiters_wake_locked(s);
+	while (s->count > 0) {
+		nng_msg_free(s->ring[s->head]);
+		s->head = (s->head + 1) % PUMP_QUEUE;
+		s->count--;
+	}
+	nng_mtx_unlock(A.mtx);
+	free(s->ring);
+	s->ring = NULL;
+}
+
 // ---------------------------------------------------------------- lifecycle
 
 static void cleanup(void *arg)
@@ -392,6 +519,10 @@ static void cleanup(void *arg)
 			A.sockets_open--;
 			nng_close(s->s); // pending aios finish with NNG_ECLOSED
 		}
+	}
+	// Before the operations below are freed: a pump callback may still be waking them.
+	for (sock *s = A.sockets; s != NULL; s = s->next) {
+		pump_free(s);
 	}
 	for (;;) {
 		op *o;
@@ -474,6 +605,7 @@ static void sock_shut(sock *s)
 		A.sockets_open--;
 		nng_close(s->s);
 	}
+	pump_free(s);
 	if (s->fast != NULL) {
 		nng_aio_free(s->fast);
 		s->fast = NULL;
@@ -519,6 +651,18 @@ static napi_value js_open(napi_env env, napi_callback_info info)
 	}
 	if (rv == 0 && (rv = nng_aio_alloc(&s->fast, NULL, NULL)) != 0) {
 		nng_close(s->s);
+	}
+	if (rv == 0 && (strcmp(name, "pull") == 0 || strcmp(name, "sub") == 0)) {
+		s->pump_idle = true;
+		if ((s->ring = calloc(PUMP_QUEUE, sizeof *s->ring)) == NULL) {
+			rv = NNG_ENOMEM;
+		} else if ((rv = nng_aio_alloc(&s->pump, pump_cb, s)) != 0) {
+			free(s->ring);
+		}
+		if (rv != 0) {
+			nng_aio_free(s->fast);
+			nng_close(s->s);
+		}
 	}
 	if (rv != 0) {
 		free(s);
@@ -925,6 +1069,27 @@ static napi_value js_recv_now(napi_env env, napi_callback_info info)
 	if (!args(env, info, 1, argv) || (s = get_sock(env, argv[0])) == NULL) {
 		return NULL;
 	}
+	if (s->pump != NULL) {
+		m  = NULL;
+		rv = NNG_EAGAIN;
+		nng_mtx_lock(A.mtx);
+		if (s->count > 0) {
+			m       = s->ring[s->head];
+			s->head = (s->head + 1) % PUMP_QUEUE;
+			s->count--;
+		} else if (s->pump_rv != 0) {
+			rv = s->pump_rv;
+		}
+		nng_mtx_unlock(A.mtx);
+		pump_start(s);
+		if (m == NULL) {
+			napi_create_int32(env, rv, &out);
+			return out;
+		}
+		napi_create_buffer_copy(env, nng_msg_len(m), nng_msg_body(m), &dst, &out);
+		nng_msg_free(m);
+		return out;
+	}
 	nng_aio_set_timeout(s->fast, NNG_DURATION_ZERO);
 	nng_recv_aio(s->s, s->fast);
 	nng_aio_wait(s->fast);
@@ -969,6 +1134,43 @@ static napi_value js_send(napi_env env, napi_callback_info info)
 	return NULL;
 }
 
+// A receive on a pumped socket: completes with no message once one may be in
+// the ring (JS then pops it with recvNow), or with NNG_ETIMEDOUT.
+static napi_value recv_wait(napi_env env, sock *s, int32_t id, int32_t timeout_ms)
+{
+	op * o;
+	bool ready;
+	if (timeout_ms == NNG_DURATION_DEFAULT && nng_socket_get_ms(s->s, NNG_OPT_RECVTIMEO, &timeout_ms) != 0) {
+		timeout_ms = NNG_DURATION_INFINITE;
+	}
+	if (timeout_ms < 0) {
+		timeout_ms = INT32_MAX; // a sleep of -1 would end at once; 24 days is for ever here
+	}
+	if ((o = op_start(env, id, true, NNG_DURATION_INFINITE)) == NULL) {
+		return NULL;
+	}
+	o->is_waiter = true;
+	nng_mtx_lock(A.mtx);
+	ready = s->count > 0 || s->pump_rv != 0;
+	if (ready) {
+		o->woken = true;
+	} else {
+		o->waiting_on = s;
+		o->wnext      = s->waiters;
+		s->waiters    = o;
+	}
+	nng_mtx_unlock(A.mtx);
+	pump_start(s);
+	nng_sleep_aio(ready ? 0 : timeout_ms, o->aio);
+	// The pump may have woken it before the sleep began, when cancelling did nothing.
+	nng_mtx_lock(A.mtx);
+	if (o->woken && !ready) {
+		nng_aio_cancel(o->aio);
+	}
+	nng_mtx_unlock(A.mtx);
+	return NULL;
+}
+
 static napi_value js_recv(napi_env env, napi_callback_info info)
 {
 	napi_value argv[3];
@@ -980,6 +1182,9 @@ static napi_value js_recv(napi_env env, napi_callback_info info)
 	}
 	if (!target_of(env, argv[0], &s, &c, "recv")) {
 		return NULL;
+	}
+	if (s != NULL && s->pump != NULL && s->open) {
+		return recv_wait(env, s, int_arg(env, argv[1], 0), int_arg(env, argv[2], NNG_DURATION_DEFAULT));
 	}
 	if ((o = op_start(env, int_arg(env, argv[1], 0), true, int_arg(env, argv[2], NNG_DURATION_DEFAULT))) == NULL) {
 		return NULL;
