@@ -11,8 +11,10 @@ export interface NngNative {
   readonly ctxClose: (ctx: NativeContext) => void;
   readonly setOption: (target: NativeSocket | NativeContext, name: string, type: OptionType, value: number | boolean | string | Buffer) => void;
   readonly sendNow: (socket: NativeSocket, data: Buffer) => number;
+  /** A message, or an nng error number (EAGAIN: none yet); on a pull or sub socket it pops the pump's ring. */
   readonly recvNow: (socket: NativeSocket) => Buffer | number;
   readonly send: (target: NativeSocket | NativeContext, data: Buffer, id: number, timeoutMs: number) => void;
+  /** On a pull or sub socket (pumped), completes with no payload once a message may be waiting for recvNow(). */
   readonly recv: (target: NativeSocket | NativeContext, id: number, timeoutMs: number) => void;
   readonly cancel: (id: number) => boolean;
   readonly stats: () => { outstanding: number; socketsOpen: number; batches: number; completions: number };
