@@ -1,4 +1,4 @@
-import { asNngError, NNG_EAGAIN, NNG_ECANCELED, NngError } from './nng-error.ts';
+import { asNngError, NNG_EAGAIN, NNG_ECANCELED, NNG_ETIMEDOUT, NngError } from './nng-error.ts';
 import { loadNngNative, type NativeContext, type NativeEndpointOptions, type NativeSocket, type NativeTls, type NngNative, type OptionType } from './nng-native.ts';
 
 export type Protocol = 'req' | 'rep' | 'pub' | 'sub' | 'push' | 'pull' | 'surveyor' | 'respondent' | 'bus' | 'pair1';
@@ -215,6 +215,11 @@ export class NngSocket extends Channel {
   #closed = false;
   #pendingSends = 0;
   #pendingRecvs = 0;
+  /** Pumped sockets: the last receive in line, and how many are waiting. */
+  #pumpTurn: Promise<unknown> = Promise.resolve();
+  #pumpWaiting = 0;
+  /** The socket's recv-timeout as last set (nng's default: for ever), for pumped receives' deadlines. */
+  #recvTimeoutMs = -1;
   // Bound once: counting settled operations must not cost a closure each.
   readonly #sendSettled = (): void => {
     this.#pendingSends -= 1;
@@ -302,7 +307,11 @@ export class NngSocket extends Channel {
     return receiving;
   }
 
-  /** A message from the pump's ring, waiting for one (woken by the pump) while it is empty. */
+  /**
+   * A message from the pump's ring, waiting for one (the pump wakes the wait)
+   * while it is empty. Receives take turns in call order, as nng serves them on
+   * other sockets; the timeout counts from the call, including the wait for a turn.
+   */
   #recvPumped(options: OperationOptions): Promise<Buffer> {
     const pop = (): Buffer | undefined => {
       let got: Buffer | number;
@@ -315,24 +324,46 @@ export class NngSocket extends Channel {
       if (got !== NNG_EAGAIN) throw new NngError(got, 'receive', this.engine.native.strerror);
       return undefined;
     };
-    let now: Buffer | undefined;
-    try {
-      if (options.signal?.aborted !== true) now = pop();
-    } catch (err) {
-      return Promise.reject(asNngError(err, 'receive', this.engine.native.strerror));
+    // First in line: the ring may hold a message now; otherwise the wait starts at once.
+    const first = this.#pumpWaiting === 0;
+    if (first && options.signal?.aborted !== true) {
+      let now: Buffer | undefined;
+      try {
+        now = pop();
+      } catch (err) {
+        return Promise.reject(asNngError(err, 'receive', this.engine.native.strerror));
+      }
+      if (now !== undefined) return Promise.resolve(now);
     }
-    if (now !== undefined) return Promise.resolve(now);
-    return (async () => {
-      // The timeout counts from the call, over every wake-up that found the ring taken by another receive.
-      const timeout = options.timeoutMs ?? DEFAULT_TIMEOUT;
-      const deadline = timeout >= 0 ? performance.now() + timeout : undefined;
-      for (;;) {
-        const left = deadline === undefined ? timeout : Math.max(0, Math.ceil(deadline - performance.now()));
-        await this.recvAsync({ timeoutMs: left, signal: options.signal });
-        const got = pop();
-        if (got !== undefined) return got;
+    const timeout = options.timeoutMs === undefined || options.timeoutMs === DEFAULT_TIMEOUT ? this.#recvTimeoutMs : options.timeoutMs;
+    const deadline = timeout >= 0 ? performance.now() + timeout : undefined;
+    const timedOut = () => new NngError(NNG_ETIMEDOUT, 'receive', this.engine.native.strerror);
+    const turn = this.#pumpTurn;
+    this.#pumpWaiting += 1;
+    const mine = (async () => {
+      try {
+        if (!first) await untilTurn(turn, deadline, options.signal, timedOut);
+        for (let popped = first; ; popped = false) {
+          if (options.signal?.aborted === true) throw abortError(options.signal);
+          const got = popped ? undefined : pop();
+          if (got !== undefined) return got;
+          const left = deadline === undefined ? -1 : Math.ceil(deadline - performance.now());
+          if (deadline !== undefined && left <= 0) throw timedOut();
+          await this.recvAsync({ timeoutMs: left, signal: options.signal });
+        }
+      } finally {
+        this.#pumpWaiting -= 1;
       }
     })();
+    // The next in line goes after this one and everything ahead of it: one that
+    // timed out waiting for its turn must not let the next overtake those ahead.
+    this.#pumpTurn = Promise.allSettled([turn, mine]).then(() => undefined); // holds no message
+    return mine;
+  }
+
+  protected override setOptions(options: SocketOptions): void {
+    super.setOptions(options);
+    if (options.recvTimeoutMs !== undefined) this.#recvTimeoutMs = options.recvTimeoutMs;
   }
 
   /** Messages until the socket closes. */
@@ -397,6 +428,36 @@ export class NngContext extends Channel {
     this.#closed = true;
     this.engine.native.ctxClose(this.#ctx);
   }
+}
+
+/** Resolves when `turn` settles; rejects at the deadline or on abort, whichever comes first. */
+function untilTurn(turn: Promise<unknown>, deadline: number | undefined, signal: AbortSignal | undefined, timedOut: () => Error): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    if (signal?.aborted === true) {
+      reject(abortError(signal));
+      return;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const onAbort = (): void => {
+      done();
+      reject(abortError(signal!));
+    };
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    if (deadline !== undefined) {
+      timer = setTimeout(() => {
+        done();
+        reject(timedOut());
+      }, Math.max(0, deadline - performance.now()));
+    }
+    void turn.then(() => {
+      done();
+      resolve();
+    });
+  });
 }
 
 function abortError(signal: AbortSignal): Error {

@@ -246,11 +246,12 @@ static void waiters_wake_locked(sock *s)
 	}
 }
 
+static void op_done(op *o);
+
 static void op_cb(void *arg)
 {
-	op * o    = arg;
-	bool wake = false;
-	o->rv     = nng_aio_result(o->aio);
+	op *o = arg;
+	o->rv = nng_aio_result(o->aio);
 	if (o->is_waiter) {
 		// Woken by the pump: "try again" (0, no message); the sleep ran out: a timeout.
 		nng_mtx_lock(A.mtx);
@@ -268,6 +269,13 @@ static void op_cb(void *arg)
 			nng_msg_free(m);
 		}
 	}
+	op_done(o);
+}
+
+// Queues a finished operation for the JS thread, waking it if the queue was idle.
+static void op_done(op *o)
+{
+	bool wake = false;
 	nng_mtx_lock(A.mtx);
 	o->done_next = NULL;
 	if (A.done_tail != NULL) {
@@ -462,9 +470,10 @@ static void pump_cb(void *arg)
 		nng_aio_set_msg(s->pump, NULL);
 		s->count++;
 		again = s->count < PUMP_QUEUE && !A.closing;
-	} else {
+	} else if (rv == NNG_ECLOSED) {
 		s->pump_rv = rv;
 	}
+	// Any other failure (out of memory, say) only pauses it: the next receive posts it again.
 	s->pump_idle = !again;
 	waiters_wake_locked(s);
 	nng_mtx_unlock(A.mtx);
@@ -658,6 +667,9 @@ static napi_value js_open(napi_env env, napi_callback_info info)
 			rv = NNG_ENOMEM;
 		} else if ((rv = nng_aio_alloc(&s->pump, pump_cb, s)) != 0) {
 			free(s->ring);
+		} else {
+			// Not the socket's recv-timeout, which nng would apply to it: the pump waits for ever.
+			nng_aio_set_timeout(s->pump, NNG_DURATION_INFINITE);
 		}
 		if (rv != 0) {
 			nng_aio_free(s->fast);
@@ -1152,19 +1164,21 @@ static napi_value recv_wait(napi_env env, sock *s, int32_t id, int32_t timeout_m
 	o->is_waiter = true;
 	nng_mtx_lock(A.mtx);
 	ready = s->count > 0 || s->pump_rv != 0;
-	if (ready) {
-		o->woken = true;
-	} else {
+	if (!ready) {
 		o->waiting_on = s;
 		o->wnext      = s->waiters;
 		s->waiters    = o;
 	}
 	nng_mtx_unlock(A.mtx);
 	pump_start(s);
-	nng_sleep_aio(ready ? 0 : timeout_ms, o->aio);
+	if (ready) {
+		op_done(o); // "try again" at once, without a trip through nng's timer thread
+		return NULL;
+	}
+	nng_sleep_aio(timeout_ms, o->aio);
 	// The pump may have woken it before the sleep began, when cancelling did nothing.
 	nng_mtx_lock(A.mtx);
-	if (o->woken && !ready) {
+	if (o->woken) {
 		nng_aio_cancel(o->aio);
 	}
 	nng_mtx_unlock(A.mtx);
