@@ -505,4 +505,23 @@ test('NngSocket pull: concurrent receives are served in call order, and a later 
     assert.is((await nngStats()).outstanding, 0);
   }));
 
+test('NngSocket pull: the pump also stops at 4 MiB, so a paused reader of large messages holds back the sender', () =>
+  withSockets(async (open) => {
+    const url = inproc('pump-bytes');
+    const pull = await open('pull');
+    pull.listen(url);
+    const push = await open('push', { sendBuffer: 2 });
+    push.dial(url, { block: true });
+    const n = 64;
+    let settled = 0;
+    const big = Buffer.alloc(256 * 1024, 7);
+    const sends = Array.from({ length: n }, () => push.send(big).then(() => void (settled += 1)));
+    await within(pull.recv(), DEADLINE_MS, 'the first large message');
+    assert.ok(await stillPendingAfter(Promise.all(sends), 300), 'every large send completed while the reader paused');
+    // 4 MiB is 16 of them; with nng's own buffers a few more, far from all 64.
+    assert.ok(settled < 32, `${settled} of ${n} large sends completed while the reader paused`);
+    for (let i = 1; i < n; i += 1) await within(pull.recv(), DEADLINE_MS, `large message ${i}`);
+    await within(Promise.all(sends), DEADLINE_MS, 'the large sends once the reader read');
+  }));
+
 test.run();

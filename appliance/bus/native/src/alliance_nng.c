@@ -62,6 +62,7 @@ struct sock {
 	nng_aio *  pump;
 	nng_msg ** ring; // PUMP_QUEUE slots; ring, head, count, pump_idle, pump_rv and waiters are under A.mtx
 	uint32_t   head, count;
+	size_t     bytes; // of the messages in the ring
 	bool       pump_idle; // not posted: not started yet, queue full, or stopped by pump_rv
 	int        pump_rv;   // why the pump stopped (NNG_ECLOSED), 0 while it runs
 	op *       waiters;
@@ -458,6 +459,13 @@ static op *op_start(napi_env env, int32_t id, bool is_recv, int32_t timeout_ms)
 // sleeps for the timeout and the pump cancels (wakes) it when a message comes.
 
 #define PUMP_QUEUE 1024
+// And at most this many bytes, so a ring of large messages stays small too.
+#define PUMP_BYTES (4u << 20)
+
+static bool pump_room_locked(sock *s, uint32_t count, size_t bytes)
+{
+	return s->count < count && s->bytes < bytes;
+}
 
 static void pump_cb(void *arg)
 {
@@ -466,10 +474,12 @@ static void pump_cb(void *arg)
 	bool  again = false;
 	nng_mtx_lock(A.mtx);
 	if (rv == 0) {
-		s->ring[(s->head + s->count) % PUMP_QUEUE] = nng_aio_get_msg(s->pump);
+		nng_msg *m                              = nng_aio_get_msg(s->pump);
+		s->ring[(s->head + s->count) % PUMP_QUEUE] = m;
 		nng_aio_set_msg(s->pump, NULL);
 		s->count++;
-		again = s->count < PUMP_QUEUE && !A.closing;
+		s->bytes += nng_msg_len(m);
+		again = pump_room_locked(s, PUMP_QUEUE, PUMP_BYTES) && !A.closing;
 	} else if (rv == NNG_ECLOSED) {
 		s->pump_rv = rv;
 	}
@@ -487,7 +497,8 @@ static void pump_start(sock *s)
 {
 	bool post = false;
 	nng_mtx_lock(A.mtx);
-	if (s->pump_idle && s->pump_rv == 0 && s->count < PUMP_QUEUE / 2 + 1 && s->open) {
+	// Re-armed once half drained, so a steady reader does not toggle it per message.
+	if (s->pump_idle && s->pump_rv == 0 && pump_room_locked(s, PUMP_QUEUE / 2 + 1, PUMP_BYTES / 2 + 1) && s->open) {
 		s->pump_idle = false;
 		post         = true;
 	}
@@ -512,6 +523,7 @@ static void pump_free(sock *s)
 		s->head = (s->head + 1) % PUMP_QUEUE;
 		s->count--;
 	}
+	s->bytes = 0;
 	nng_mtx_unlock(A.mtx);
 	free(s->ring);
 	s->ring = NULL;
@@ -1089,6 +1101,7 @@ static napi_value js_recv_now(napi_env env, napi_callback_info info)
 			m       = s->ring[s->head];
 			s->head = (s->head + 1) % PUMP_QUEUE;
 			s->count--;
+			s->bytes -= nng_msg_len(m);
 		} else if (s->pump_rv != 0) {
 			rv = s->pump_rv;
 		}
