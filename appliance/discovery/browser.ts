@@ -7,7 +7,7 @@ import type { NodeRole } from './txt.ts';
 
 // Finds instances (RFC 6762 §5.2): queries each service type with what it already
 // knows listed (known-answer suppression), at intervals that double from one
-// second, re-asks for records at 80% of their TTL, and drops what expires.
+// second, re-asks for records at 80, 85, 90 and 95% of their TTL, and drops what expires.
 
 export interface BrowserOptions {
   readonly transport: MdnsTransport;
@@ -19,7 +19,9 @@ export interface BrowserOptions {
   readonly maxIntervalMs?: number;
 }
 
-const REFRESH_AT = 0.8;
+/** §5.2: ask again at 80%, 85%, 90% and 95% of a TTL, each plus up to 2% at random, so one lost answer is not an expiry. */
+const REFRESH_AT = [0.8, 0.85, 0.9, 0.95] as const;
+const REFRESH_JITTER = 0.02;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Room for known answers in one query, well under the 9000-byte packet limit. */
 const KNOWN_ANSWER_BYTES = 7000;
@@ -32,8 +34,8 @@ export class Browser {
   #interval = 1000;
   #queryTimer: NodeJS.Timeout | undefined;
   #sweepTimer: NodeJS.Timeout | undefined;
-  /** Records already re-asked for in this TTL, by cache identity. */
-  readonly #refreshed = new WeakSet<MdnsRecord>();
+  /** How many times each cached record was asked for again in its TTL, and its jitter; by cache identity. */
+  readonly #refreshed = new WeakMap<MdnsRecord, { asked: number; jitter: number }>();
   #stopped = false;
 
   constructor(options: BrowserOptions) {
@@ -113,10 +115,16 @@ export class Browser {
     this.#sweepTimer = setTimeout(() => this.#sweep(), Math.min(Math.max(0, due - now) + 5, MAX_TIMER_MS));
   }
 
-  /** When to ask again for a record, or undefined when it is a goodbye or was asked for already. */
+  /** When to ask again for a record next, or undefined for a goodbye or once all four asks went unanswered. */
   #refreshAt(e: CachedRecord): number | undefined {
-    if (e.record.ttl === 0 || this.#refreshed.has(e.record)) return undefined;
-    return e.receivedAt + (e.expiresAt - e.receivedAt) * REFRESH_AT;
+    if (e.record.ttl === 0) return undefined;
+    let state = this.#refreshed.get(e.record);
+    if (state === undefined) {
+      state = { asked: 0, jitter: Math.random() * REFRESH_JITTER };
+      this.#refreshed.set(e.record, state);
+    }
+    const at = REFRESH_AT[state.asked];
+    return at === undefined ? undefined : e.receivedAt + (e.expiresAt - e.receivedAt) * (at + state.jitter);
   }
 
   #sweep(): void {
@@ -124,7 +132,7 @@ export class Browser {
     for (const e of this.#cache.find()) {
       const at = this.#refreshAt(e);
       if (at !== undefined && now >= at) {
-        this.#refreshed.add(e.record);
+        this.#refreshed.get(e.record)!.asked += 1;
         const iface = this.#o.transport.interfaces.find((i) => i.name === e.iface);
         if (iface !== undefined) void this.#o.transport.send(iface, { kind: 'query', questions: [{ name: e.record.name, type: e.record.type }] });
       }
