@@ -1,7 +1,6 @@
 import { parse as parseToml } from 'smol-toml';
-import { checkDnsServers, checkGateway, checkHostName, checkNtpServers, checkStaticAddress, passwordProblem, USER_NAME_PATTERN, USER_NAME_RULE, type InstallNetwork } from '../appliance/contracts/index.ts';
+import { checkDnsServers, checkGateway, checkHostName, checkNtpServers, checkStaticAddress, normaliseMac, passwordProblem, USER_NAME_PATTERN, USER_NAME_RULE, type InstallNetwork } from '../appliance/contracts/index.ts';
 import { installErrors } from './errors.ts';
-import { normaliseMac } from './_mac-address.ts';
 
 // The installer's answer file (TOML, or JSON of the same shape). Its values are
 // checked with the rules first boot and the console apply (appliance/contracts),

@@ -68,6 +68,7 @@ export {
   MAX_HOSTNAME,
   MAX_NTP_SERVERS,
   networkOf,
+  normaliseMac,
   notHostReason,
   numberToIPv4,
   prefixMask,

@@ -6,9 +6,18 @@
 const OCTET = '(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])';
 const IPV4 = new RegExp(`^${OCTET}(?:\\.${OCTET}){3}$`);
 
+/** Six hex octets separated all by colons or all by hyphens. */
+const MAC = /^[0-9a-f]{2}([:-])[0-9a-f]{2}(\1[0-9a-f]{2}){4}$/i;
+
 /** A dotted-quad IPv4 address without leading zeros. */
-export function isIPv4(value: string): boolean {
-  return IPV4.test(value);
+export function isIPv4(value: unknown): value is string {
+  return typeof value === 'string' && IPV4.test(value);
+}
+
+/** `aa:bb:cc:dd:ee:ff` for a MAC with colons or hyphens in any case; undefined otherwise. */
+export function normaliseMac(text: string): string | undefined {
+  const t = text.trim();
+  return MAC.test(t) ? t.toLowerCase().replace(/-/g, ':') : undefined;
 }
 
 export function ipv4ToNumber(ip: string): number {

@@ -1,24 +1,15 @@
 // Shapes of the values that reach dnsmasq's configuration, host records and
 // lease hook. Each check is an allow-list: a value either has the form or is
-// refused, it is never escaped.
+// refused, it is never escaped. IPv4 and MAC forms are the appliance's own
+// (appliance/contracts), shared with the installer and the console.
+import { ipv4ToNumber, isIPv4, normaliseMac } from '../../appliance/contracts/index.ts';
 
-const IPV4_OCTET = '(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])';
-const IPV4 = new RegExp(`^${IPV4_OCTET}(?:\\.${IPV4_OCTET}){3}$`);
-/** Six hex octets separated all by colons or all by hyphens. */
-const MAC = /^[0-9a-f]{2}([:-])[0-9a-f]{2}(\1[0-9a-f]{2}){4}$/i;
+export { ipv4ToNumber, isIPv4, normaliseMac };
+
 const HOST_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;
 const CLIENT_ID = /^[0-9a-f]{2}(?::[0-9a-f]{2}){0,254}$/i;
 /** The form appliance/config's boot.interface pattern allows (Linux IFNAMSIZ: 15 characters). */
 const IFNAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,14}$/;
-
-/** A dotted-quad IPv4 address without leading zeros. */
-export function isIPv4(value: unknown): value is string {
-  return typeof value === 'string' && IPV4.test(value);
-}
-
-export function ipv4ToNumber(ip: string): number {
-  return ip.split('.').reduce((n, octet) => n * 256 + Number(octet), 0);
-}
 
 /** A netmask: contiguous ones from the left, /1 to /32. */
 export function isNetmask(value: unknown): value is string {
@@ -37,12 +28,6 @@ export function sameSubnet(a: string, b: string, netmask: string): boolean {
 export function subnetOf(ip: string, netmask: string): string {
   const n = (ipv4ToNumber(ip) & ipv4ToNumber(netmask)) >>> 0;
   return [24, 16, 8, 0].map((shift) => String((n >>> shift) & 255)).join('.');
-}
-
-/** `aa:bb:cc:dd:ee:ff` for a MAC with colons or hyphens in any case; undefined otherwise. */
-export function normaliseMac(text: string): string | undefined {
-  const t = text.trim();
-  return MAC.test(t) ? t.toLowerCase().replace(/-/g, ':') : undefined;
 }
 
 /** An Ethernet MAC, six colon-separated octets in any case (the form normaliseMac() gives, up to case). */
