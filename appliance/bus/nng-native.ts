@@ -1,7 +1,8 @@
 /** What appliance/bus/native/src/alliance_nng.c exports (plain functions: none uses `this`). */
 export interface NngNative {
   readonly init: (dispatch: (ids: Int32Array, results: Int32Array, payloads: (Buffer | undefined)[]) => void) => void;
-  readonly open: (protocol: string) => NativeSocket;
+  /** `pumped`: receives go through the addon's receive pump (see recvNow and recv). */
+  readonly open: (protocol: string, pumped: boolean) => NativeSocket;
   readonly close: (socket: NativeSocket) => void;
   readonly listen: (socket: NativeSocket, url: string, options: NativeEndpointOptions) => { id: number; port: number };
   readonly dial: (socket: NativeSocket, url: string, options: NativeEndpointOptions & { block?: boolean }) => number;
@@ -11,10 +12,10 @@ export interface NngNative {
   readonly ctxClose: (ctx: NativeContext) => void;
   readonly setOption: (target: NativeSocket | NativeContext, name: string, type: OptionType, value: number | boolean | string | Buffer) => void;
   readonly sendNow: (socket: NativeSocket, data: Buffer) => number;
-  /** A message, or an nng error number (EAGAIN: none yet); on a pull or sub socket it pops the pump's ring. */
+  /** A message, or an nng error number (EAGAIN: none yet); on a pumped socket it pops the pump's ring. */
   readonly recvNow: (socket: NativeSocket) => Buffer | number;
   readonly send: (target: NativeSocket | NativeContext, data: Buffer, id: number, timeoutMs: number) => void;
-  /** On a pull or sub socket (pumped), completes with no payload once a message may be waiting for recvNow(). */
+  /** On a pumped socket, completes with no payload once a message may be waiting for recvNow(). */
   readonly recv: (target: NativeSocket | NativeContext, id: number, timeoutMs: number) => void;
   readonly cancel: (id: number) => boolean;
   readonly stats: () => { outstanding: number; socketsOpen: number; batches: number; completions: number };

@@ -56,8 +56,8 @@ const REPLY_PROTOCOLS: ReadonlySet<Protocol> = new Set(['rep', 'respondent']);
 // Sockets whose receives the addon pumps into a ring of its own (libnng 1.5.2's
 // pull reads a pipe's next message only once the last one is taken, which kept
 // a receiver in lockstep with the JS thread). recvNow() pops that ring; an
-// asynchronous receive there only waits until it may hold a message. Mirrors
-// the protocols js_open() gives a pump.
+// asynchronous receive there only waits until it may hold a message. open()
+// tells the addon which sockets these are.
 const PUMPED_PROTOCOLS: ReadonlySet<Protocol> = new Set(['pull', 'sub']);
 
 interface Pending {
@@ -238,7 +238,7 @@ export class NngSocket extends Channel {
     const e = await engine();
     let native: NativeSocket;
     try {
-      native = e.native.open(protocol);
+      native = e.native.open(protocol, PUMPED_PROTOCOLS.has(protocol));
     } catch (err) {
       throw asNngError(err, `open a ${protocol} socket`, e.native.strerror);
     }

@@ -467,6 +467,20 @@ static bool pump_room_locked(sock *s, uint32_t count, size_t bytes)
 	return s->count < count && s->bytes < bytes;
 }
 
+// The oldest message of the ring, or NULL when it is empty.
+static nng_msg *ring_pop_locked(sock *s)
+{
+	nng_msg *m;
+	if (s->count == 0) {
+		return NULL;
+	}
+	m       = s->ring[s->head];
+	s->head = (s->head + 1) % PUMP_QUEUE;
+	s->count--;
+	s->bytes -= nng_msg_len(m);
+	return m;
+}
+
 static void pump_cb(void *arg)
 {
 	sock *s     = arg;
@@ -518,12 +532,9 @@ static void pump_free(sock *s)
 	s->pump = NULL;
 	nng_mtx_lock(A.mtx);
 	waiters_wake_locked(s);
-	while (s->count > 0) {
-		nng_msg_free(s->ring[s->head]);
-		s->head = (s->head + 1) % PUMP_QUEUE;
-		s->count--;
+	for (nng_msg *m; (m = ring_pop_locked(s)) != NULL;) {
+		nng_msg_free(m);
 	}
-	s->bytes = 0;
 	nng_mtx_unlock(A.mtx);
 	free(s->ring);
 	s->ring = NULL;
@@ -650,17 +661,19 @@ static void sock_finalize(napi_env env, void *data, void *hint)
 
 static napi_value js_open(napi_env env, napi_callback_info info)
 {
-	napi_value argv[1], ext;
+	napi_value argv[2], ext;
 	char       name[32];
 	size_t     len;
 	sock *     s;
-	int        rv = NNG_ENOTSUP;
+	bool       pumped = false;
+	int        rv     = NNG_ENOTSUP;
 	if (A.env == NULL) {
 		return throw_type(env, "call init() first");
 	}
-	if (!args(env, info, 1, argv) || napi_get_value_string_utf8(env, argv[0], name, sizeof name, &len) != napi_ok) {
-		return throw_type(env, "open(protocol) needs a protocol name");
+	if (!args(env, info, 2, argv) || napi_get_value_string_utf8(env, argv[0], name, sizeof name, &len) != napi_ok) {
+		return throw_type(env, "open(protocol, pumped) needs a protocol name");
 	}
+	napi_get_value_bool(env, argv[1], &pumped); // absent: not pumped
 	if ((s = calloc(1, sizeof *s)) == NULL) {
 		return throw_nng(env, NNG_ENOMEM, "socket");
 	}
@@ -673,7 +686,7 @@ static napi_value js_open(napi_env env, napi_callback_info info)
 	if (rv == 0 && (rv = nng_aio_alloc(&s->fast, NULL, NULL)) != 0) {
 		nng_close(s->s);
 	}
-	if (rv == 0 && (strcmp(name, "pull") == 0 || strcmp(name, "sub") == 0)) {
+	if (rv == 0 && pumped) {
 		s->pump_idle = true;
 		if ((s->ring = calloc(PUMP_QUEUE, sizeof *s->ring)) == NULL) {
 			rv = NNG_ENOMEM;
@@ -1094,17 +1107,9 @@ static napi_value js_recv_now(napi_env env, napi_callback_info info)
 		return NULL;
 	}
 	if (s->pump != NULL) {
-		m  = NULL;
-		rv = NNG_EAGAIN;
 		nng_mtx_lock(A.mtx);
-		if (s->count > 0) {
-			m       = s->ring[s->head];
-			s->head = (s->head + 1) % PUMP_QUEUE;
-			s->count--;
-			s->bytes -= nng_msg_len(m);
-		} else if (s->pump_rv != 0) {
-			rv = s->pump_rv;
-		}
+		m  = ring_pop_locked(s);
+		rv = s->pump_rv != 0 ? s->pump_rv : NNG_EAGAIN;
 		nng_mtx_unlock(A.mtx);
 		pump_start(s);
 		if (m == NULL) {
