@@ -76,7 +76,10 @@ export async function rejectionOf(promise: Promise<unknown>, ms = 5_000, what = 
  * Runs `body` with an opener that tracks every socket it opens, and closes them
  * all afterwards, also when the body fails.
  */
-export async function withSockets<T>(body: (open: (protocol: Protocol, options?: SocketOptions) => Promise<NngSocket>) => Promise<T>): Promise<T> {
+/** What withSockets() hands its body: opens a socket that is closed when the body ends. */
+export type OpenSocket = (protocol: Protocol, options?: SocketOptions) => Promise<NngSocket>;
+
+export async function withSockets<T>(body: (open: OpenSocket) => Promise<T>): Promise<T> {
   const opened: NngSocket[] = [];
   const open = async (protocol: Protocol, options?: SocketOptions): Promise<NngSocket> => {
     const socket = await NngSocket.open(protocol, options);

@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { NngError, NngSocket, nngStats, type Protocol } from '../../../appliance/bus/index.ts';
 import { freePort } from '../../_support/appliance-process.ts';
-import { killIfFrozen, rejectionOf, stillPendingAfter, within, withSockets, withTempDir } from '../../_support/nng.ts';
+import { killIfFrozen, rejectionOf, stillPendingAfter, within, withSockets, withTempDir, type OpenSocket } from '../../_support/nng.ts';
 
 killIfFrozen();
 
@@ -447,24 +447,38 @@ test('NngSocket.send() waits under back-pressure (small buffers, no reader) and 
     assert.equal(received, Array.from({ length: n }, (_, i) => `message ${i}`));
   }));
 
+/**
+ * A pull socket whose reader takes one message and then pauses while a push
+ * socket sends `messages`: how many sends completed in the pause (what the
+ * pump read ahead, plus nng's own buffers), and the rest for the test to read.
+ */
+async function pausedReader(open: OpenSocket, name: string, sendBuffer: number, messages: readonly Buffer[]) {
+  const url = inproc(name);
+  const pull = await open('pull');
+  pull.listen(url);
+  const push = await open('push', { sendBuffer });
+  push.dial(url, { block: true });
+  let settled = 0;
+  const sends = messages.map((m) => push.send(m).then(() => void (settled += 1)));
+  // One receive starts the pump; then the reader pauses.
+  const first = await within(pull.recv(), DEADLINE_MS, 'the first message');
+  assert.ok(await stillPendingAfter(Promise.all(sends), 300), 'every send completed while the reader paused');
+  return { pull, sends, first, settledInPause: settled };
+}
+
 test('NngSocket pull: the receive pump holds at most its ring (1024), so a reader that pauses still holds back the sender; order is kept', () =>
   withSockets(async (open) => {
-    const url = inproc('pump');
-    const pull = await open('pull');
-    pull.listen(url);
-    const push = await open('push', { sendBuffer: 8 });
-    push.dial(url, { block: true });
     const n = 3000;
-    let settled = 0;
-    const sends = Array.from({ length: n }, (_, i) => {
+    const messages = Array.from({ length: n }, (_, i) => {
       const message = Buffer.alloc(4);
       message.writeUInt32BE(i);
-      return push.send(message).then(() => void (settled += 1));
+      return message;
     });
-    // One receive starts the pump; then the reader pauses.
-    assert.is((await within(pull.recv(), DEADLINE_MS, 'message 0')).readUInt32BE(0), 0);
-    assert.ok(await stillPendingAfter(Promise.all(sends), 300), 'every send completed while the reader paused');
-    assert.ok(settled < 1024 + 8 + 64, `${settled} of ${n} sends completed while the reader paused: the pump must stop at its ring`);
+    const { pull, sends, first, settledInPause } = await pausedReader(open, 'pump', 8, messages);
+    assert.is(first.readUInt32BE(0), 0);
+    assert.ok(settledInPause < 1024 + 8 + 64, `${settledInPause} of ${n} sends completed while the reader paused: the pump must stop at its ring`);
+    // Without the pump, libnng's pull holds one message and the sender's 8-message buffer fills.
+    assert.ok(settledInPause > 512, `only ${settledInPause} sends completed while the reader paused: the pump did not read ahead`);
     const got = [0];
     for (let i = 1; i < n; i += 1) got.push((await within(pull.recv(), DEADLINE_MS, `message ${i}`)).readUInt32BE(0));
     await within(Promise.all(sends), DEADLINE_MS, 'the sends once the reader read');
@@ -507,19 +521,11 @@ test('NngSocket pull: concurrent receives are served in call order, and a later 
 
 test('NngSocket pull: the pump also stops at 4 MiB, so a paused reader of large messages holds back the sender', () =>
   withSockets(async (open) => {
-    const url = inproc('pump-bytes');
-    const pull = await open('pull');
-    pull.listen(url);
-    const push = await open('push', { sendBuffer: 2 });
-    push.dial(url, { block: true });
     const n = 64;
-    let settled = 0;
     const big = Buffer.alloc(256 * 1024, 7);
-    const sends = Array.from({ length: n }, () => push.send(big).then(() => void (settled += 1)));
-    await within(pull.recv(), DEADLINE_MS, 'the first large message');
-    assert.ok(await stillPendingAfter(Promise.all(sends), 300), 'every large send completed while the reader paused');
+    const { pull, sends, settledInPause } = await pausedReader(open, 'pump-bytes', 2, Array.from({ length: n }, () => big));
     // 4 MiB is 16 of them; with nng's own buffers a few more, far from all 64.
-    assert.ok(settled < 32, `${settled} of ${n} large sends completed while the reader paused`);
+    assert.ok(settledInPause < 32, `${settledInPause} of ${n} large sends completed while the reader paused`);
     for (let i = 1; i < n; i += 1) await within(pull.recv(), DEADLINE_MS, `large message ${i}`);
     await within(Promise.all(sends), DEADLINE_MS, 'the large sends once the reader read');
   }));
